@@ -1,0 +1,3 @@
+import ctxframe from './index.js';
+export const { AsyncLocalStorage, backend } = ctxframe;
+export default ctxframe;
