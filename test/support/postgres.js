@@ -1,0 +1,151 @@
+'use strict';
+// Test helper: a throwaway PostgreSQL cluster (Debian's binaries) in a tmpdir, on a random
+// loopback port, with every statement logged to a file the test can read. Never relies on a
+// cluster or daemon started by the package. When the test runs as root, initdb and postgres
+// run as the `postgres` OS user (PostgreSQL refuses to run as root).
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { freeLoopbackPort } = require('./redis.js');
+
+const STARTUP_TIMEOUT_MS = 15000;
+const ROLE = 'ctxframe_test';
+const DATABASE = 'postgres';
+
+function findBinDir() {
+  if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'postgres')))
+      .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) {
+    throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql/<ver>/bin ' +
+      '(install Debian\'s postgresql: node scripts/system-deps.js)');
+  }
+  return path.join(root, versions[0], 'bin');
+}
+
+// uid/gid to run the server as: ourselves, or the postgres OS user when we are root.
+function serverIdentity() {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
+  const line = execFileSync('getent', ['passwd', 'postgres'], { encoding: 'utf8' }).trim();
+  const [, , uid, gid] = line.split(':');
+  if (!uid) throw new Error('running as root but there is no "postgres" OS user to run PostgreSQL as');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function run(file, args, identity, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...identity, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => { output += c; });
+    child.stderr.on('data', (c) => { output += c; });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${path.basename(file)} failed (${signal || `exit ${code}`}):\n${output}`));
+    });
+  });
+}
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function canQuery(connectionString) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString, connectionTimeoutMillis: 1000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function startPostgres() {
+  const binDir = findBinDir();
+  const identity = serverIdentity();
+  const env = { PATH: process.env.PATH, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-pg-'));
+  if (identity.uid !== undefined) fs.chownSync(dir, identity.uid, identity.gid);
+  const dataDir = path.join(dir, 'data');
+  const logFile = path.join(dir, 'postgres.log');
+  let child = null;
+  let exited = null;
+  let exitPromise = Promise.resolve();
+  let stopped = false;
+
+  const readLog = () => {
+    try { return fs.readFileSync(logFile, 'utf8'); } catch { return ''; }
+  };
+
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    if (child && !exited) {
+      child.kill('SIGINT'); // fast shutdown
+      const killTimer = setTimeout(() => child.kill('SIGQUIT'), 5000);
+      await exitPromise;
+      clearTimeout(killTimer);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  try {
+    await run(path.join(binDir, 'initdb'), [
+      '-D', dataDir, '-U', ROLE, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
+    ], identity, env);
+
+    const port = await freeLoopbackPort();
+    const logFd = fs.openSync(logFile, 'a');
+    child = spawn(path.join(binDir, 'postgres'), [
+      '-D', dataDir, '-p', String(port),
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `unix_socket_directories=${dir}`,
+      '-c', 'log_statement=all',
+      '-c', 'logging_collector=off',
+      '-c', 'log_destination=stderr',
+      '-c', 'log_line_prefix=%m [%p] ',
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=40',
+      '-c', 'shared_buffers=16MB',
+    ], { ...identity, env, stdio: ['ignore', logFd, logFd] });
+    fs.closeSync(logFd);
+    // If the test process dies without calling stop(), take the server down with it.
+    const onProcessExit = () => { if (!exited) child.kill('SIGINT'); };
+    process.once('exit', onProcessExit);
+    exitPromise = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        exited = { code, signal };
+        process.removeListener('exit', onProcessExit);
+        resolve();
+      });
+      child.on('error', (err) => { exited = { error: err.message }; resolve(); });
+    });
+
+    const connectionString = `postgres://${ROLE}@127.0.0.1:${port}/${DATABASE}`;
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (Date.now() < deadline && !exited) {
+      if (await canQuery(connectionString)) {
+        return { port, connectionString, logFile, dir, stop, readLog };
+      }
+      await delay(100);
+    }
+    throw new Error(`postgres did not accept connections on 127.0.0.1:${port} ` +
+      `(${exited ? `exited ${JSON.stringify(exited)}` : 'timed out'}). Its log:\n${readLog()}`);
+  } catch (err) {
+    process.stderr.write(`startPostgres: ${err.message}\n`);
+    await stop();
+    throw err;
+  }
+}
+
+module.exports = { startPostgres };
