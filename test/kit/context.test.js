@@ -1,0 +1,253 @@
+'use strict';
+// Tests for ctxframe/context: validation, freezing, current/with/withContext/assertContext,
+// propagation across awaits, timers and emitters, and isolation between concurrent contexts.
+
+const assert = require('node:assert/strict');
+const { EventEmitter, once } = require('node:events');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { createContext, requestContext, WELL_KNOWN_FIELDS } = require('../../lib/kit/context.js');
+const { AsyncLocalStorage } = require('../../lib/index.js');
+
+describe('kit/context', () => {
+  const Ctx = createContext({ name: 'TestContext', maxBytes: 256 });
+
+  it('exposes name, storage and the default requestContext', () => {
+    assert.equal(Ctx.name, 'TestContext');
+    assert.ok(Ctx.storage instanceof AsyncLocalStorage);
+    assert.equal(requestContext.name, 'RequestContext');
+    assert.equal(requestContext.maxBytes, 8192);
+    assert.ok(WELL_KNOWN_FIELDS.includes('traceState'));
+    assert.ok(Object.isFrozen(Ctx));
+  });
+
+  it('run() stores a deep-frozen copy and returns fn result with args', () => {
+    const input = { requestId: 'r1', tenantId: 't1', tags: ['a', { b: 1 }], nested: { ok: true, n: null } };
+    const result = Ctx.run(input, (x, y) => {
+      const ctx = Ctx.current();
+      assert.notEqual(ctx, input);
+      assert.deepEqual(ctx, input);
+      assert.ok(Object.isFrozen(ctx));
+      assert.ok(Object.isFrozen(ctx.tags));
+      assert.ok(Object.isFrozen(ctx.tags[1]));
+      assert.ok(Object.isFrozen(ctx.nested));
+      assert.throws(() => { 'use strict'; ctx.tenantId = 'x'; }, TypeError);
+      return x + y;
+    }, 2, 3);
+    assert.equal(result, 5);
+    input.tenantId = 'mutated-after';
+    assert.equal(Ctx.currentOrNull(), null);
+  });
+
+  it('later mutation of the input does not reach the stored context', async () => {
+    const input = { requestId: 'r', list: [1] };
+    await Ctx.run(input, async () => {
+      input.requestId = 'changed';
+      input.list.push(2);
+      await null;
+      assert.equal(Ctx.get('requestId'), 'r');
+      assert.deepEqual(Ctx.current().list, [1]);
+    });
+  });
+
+  it('accepts null-prototype objects and omits undefined fields', () => {
+    const input = Object.create(null);
+    input.requestId = 'r';
+    input.userId = undefined;
+    Ctx.run(input, () => {
+      assert.deepEqual(Object.keys(Ctx.current()), ['requestId']);
+    });
+  });
+
+  it('keeps a "__proto__" field as data without changing the prototype', () => {
+    const input = JSON.parse('{"requestId":"r","__proto__":{"polluted":true}}');
+    Ctx.run(input, () => {
+      const ctx = Ctx.current();
+      assert.equal(Object.getPrototypeOf(ctx), Object.prototype);
+      assert.equal(ctx.polluted, undefined);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(ctx, '__proto__').value, { polluted: true });
+    });
+    assert.equal({}.polluted, undefined);
+  });
+
+  const bad = [
+    ['a function', { f() {} }],
+    ['a symbol value', { s: Symbol('x') }],
+    ['a symbol key', { [Symbol('k')]: 1 }],
+    ['a bigint', { b: 10n }],
+    ['NaN', { n: NaN }],
+    ['Infinity', { n: Infinity }],
+    ['a Date', { d: new Date() }],
+    ['a Map', { m: new Map() }],
+    ['a class instance', { c: new (class Foo {})() }],
+    ['a Buffer', { b: Buffer.from('x') }],
+    ['an accessor', Object.defineProperty({}, 'g', { get() { return 1; }, enumerable: true })],
+    ['undefined in an array', { a: [1, undefined] }],
+    ['a sparse array', { a: [1, , 3] }], // eslint-disable-line no-sparse-arrays
+    ['a top-level array', [1, 2]],
+    ['a top-level string', 'req-1'],
+    ['null', null],
+    ['undefined', undefined],
+  ];
+  for (const [label, value] of bad) {
+    it(`refuses ${label} at run() time with CTXFRAME_INVALID_CONTEXT`, () => {
+      let ran = false;
+      assert.throws(() => Ctx.run(value, () => { ran = true; }), (err) => {
+        assert.ok(err instanceof TypeError);
+        assert.equal(err.code, 'CTXFRAME_INVALID_CONTEXT');
+        assert.match(err.message, /TestContext/);
+        return true;
+      });
+      assert.equal(ran, false);
+    });
+  }
+
+  it('refuses cycles and names the path', () => {
+    const a = { requestId: 'r', inner: { list: [] } };
+    a.inner.list.push(a);
+    assert.throws(() => Ctx.run(a, () => {}), (err) => {
+      assert.equal(err.code, 'CTXFRAME_INVALID_CONTEXT');
+      assert.match(err.message, /ctx\.inner\.list\[0\]/);
+      assert.match(err.message, /circular/);
+      return true;
+    });
+  });
+
+  it('accepts the same object twice when it is not a cycle', () => {
+    const shared = { x: 1 };
+    Ctx.run({ a: shared, b: shared }, () => assert.deepEqual(Ctx.current().b, { x: 1 }));
+  });
+
+  it('refuses very deep nesting', () => {
+    let deep = {};
+    const root = deep;
+    for (let i = 0; i < 100; i++) { deep.d = {}; deep = deep.d; }
+    const Big = createContext({ name: 'Big', maxBytes: 1e6 });
+    assert.throws(() => Big.run(root, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
+  });
+
+  it('refuses a context larger than maxBytes with CTXFRAME_CONTEXT_TOO_LARGE', () => {
+    assert.throws(() => Ctx.run({ big: 'x'.repeat(300) }, () => {}), (err) => {
+      assert.ok(err instanceof RangeError);
+      assert.equal(err.code, 'CTXFRAME_CONTEXT_TOO_LARGE');
+      assert.match(err.message, /256/);
+      return true;
+    });
+    // Measured in UTF-8 bytes, not characters.
+    assert.throws(() => Ctx.run({ big: 'é'.repeat(130) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    Ctx.run({ ok: 'x'.repeat(200) }, () => assert.equal(Ctx.current().ok.length, 200));
+  });
+
+  it('validates options and arguments', () => {
+    assert.throws(() => createContext(null), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => createContext({ name: '' }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => createContext({ maxBytes: -1 }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => createContext({ maxBytes: 1.5 }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => Ctx.run({}, 'nope'), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.equal(createContext().name, 'RequestContext');
+  });
+
+  it('current() outside a context throws CTXFRAME_NO_CONTEXT naming the context and call site', () => {
+    function someCallerFunction() { return Ctx.current(); }
+    assert.throws(someCallerFunction, (err) => {
+      assert.equal(err.code, 'CTXFRAME_NO_CONTEXT');
+      assert.match(err.message, /TestContext/);
+      assert.match(err.message, /someCallerFunction/);
+      assert.match(err.message, /context\.test\.js/);
+      return true;
+    });
+    assert.equal(Ctx.currentOrNull(), null);
+    assert.equal(Ctx.get('requestId'), undefined);
+  });
+
+  it('assertContext(where) names `where` and returns the context', () => {
+    assert.throws(() => Ctx.assertContext('ingestion.write'), (err) => {
+      assert.equal(err.code, 'CTXFRAME_NO_CONTEXT');
+      assert.match(err.message, /ingestion\.write/);
+      assert.match(err.message, /TestContext/);
+      return true;
+    });
+    Ctx.run({ requestId: 'r' }, () => assert.equal(Ctx.assertContext('x'), Ctx.current()));
+  });
+
+  it('with() overrides fields in a new frozen copy and leaves the outer untouched', async () => {
+    await Ctx.run({ requestId: 'r', tenantId: 't1', userId: 'u' }, async () => {
+      const outer = Ctx.current();
+      const inner = await Ctx.with({ tenantId: 't2', userId: undefined, extra: [1] }, async (a) => {
+        await sleep(1);
+        assert.equal(a, 'arg');
+        return Ctx.current();
+      }, 'arg');
+      assert.deepEqual(inner, { requestId: 'r', tenantId: 't2', extra: [1] });
+      assert.ok(Object.isFrozen(inner));
+      assert.equal(Ctx.current(), outer);
+      assert.deepEqual(outer, { requestId: 'r', tenantId: 't1', userId: 'u' });
+    });
+  });
+
+  it('with() validates and throws outside a context', () => {
+    assert.throws(() => Ctx.with({ a: 1 }, () => {}), { code: 'CTXFRAME_NO_CONTEXT' });
+    Ctx.run({ requestId: 'r' }, () => {
+      assert.throws(() => Ctx.with({ f: () => {} }, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => Ctx.with(null, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => Ctx.with({ big: 'x'.repeat(400) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+      assert.equal(Ctx.get('requestId'), 'r');
+    });
+  });
+
+  it('withContext() runs fn in a synthetic context with a fresh requestId', () => {
+    const seen = [];
+    Ctx.withContext({ tenantId: 't9' }, () => seen.push(Ctx.current()));
+    Ctx.withContext(() => seen.push(Ctx.current()));
+    Ctx.withContext({ requestId: 'fixed' }, () => seen.push(Ctx.current()));
+    assert.equal(seen[0].tenantId, 't9');
+    assert.match(seen[0].requestId, /^[0-9a-f-]{36}$/);
+    assert.notEqual(seen[0].requestId, seen[1].requestId);
+    assert.equal(seen[2].requestId, 'fixed');
+    assert.equal(Ctx.currentOrNull(), null);
+  });
+
+  it('run() reuses a context it produced (no re-copy) and nests', () => {
+    Ctx.run({ requestId: 'a' }, () => {
+      const a = Ctx.current();
+      Ctx.run({ requestId: 'b' }, () => {
+        assert.equal(Ctx.get('requestId'), 'b');
+        Ctx.run(a, () => assert.equal(Ctx.current(), a));
+      });
+      assert.equal(Ctx.current(), a);
+      assert.equal(Ctx.freeze(a), a);
+    });
+  });
+
+  it('follows awaits, timers, immediates, nextTick and emitters; concurrent contexts never mix', async () => {
+    const emitter = new EventEmitter();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      Ctx.run({ requestId: `r${i}`, tenantId: `t${i % 7}` }, async () => {
+        const seen = [];
+        await sleep(Math.floor(Math.random() * 5));
+        seen.push(Ctx.get('requestId'));
+        await new Promise((resolve) => setTimeout(() => { seen.push(Ctx.get('requestId')); resolve(); }, 1));
+        await new Promise((resolve) => setImmediate(() => { seen.push(Ctx.get('requestId')); resolve(); }));
+        await new Promise((resolve) => process.nextTick(() => { seen.push(Ctx.get('requestId')); resolve(); }));
+        return { i, seen, tenant: Ctx.get('tenantId') };
+      })));
+    for (const { i, seen, tenant } of results) {
+      assert.deepEqual(seen, Array(4).fill(`r${i}`));
+      assert.equal(tenant, `t${i % 7}`);
+    }
+    // A listener runs in the emitter's caller context (synchronous emit).
+    const got = once(emitter, 'ev');
+    Ctx.run({ requestId: 'emit' }, () => emitter.emit('ev', Ctx.get('requestId')));
+    assert.deepEqual(await got, ['emit']);
+  });
+
+  it('two context types are independent', () => {
+    const Other = createContext({ name: 'Other' });
+    Ctx.run({ requestId: 'mine' }, () => {
+      assert.equal(Other.currentOrNull(), null);
+      Other.run({ requestId: 'theirs' }, () => {
+        assert.equal(Ctx.get('requestId'), 'mine');
+        assert.equal(Other.get('requestId'), 'theirs');
+      });
+    });
+  });
+});
