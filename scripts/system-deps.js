@@ -74,8 +74,8 @@ function aptInstall() {
   }
   try {
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update'], env);
-    run('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], env);
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update'], env);
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...APT_PACKAGES], env);
   } finally {
     if (createdPolicy) fs.rmSync(POLICY_RC, { force: true });
   }
