@@ -1,0 +1,56 @@
+'use strict';
+// Owns: running a child node process for core tests — same binary and flags as the test
+// runner, a hard kill after a timeout, at most two children alive at a time, and returning
+// { code, signal, stdout, stderr, timedOut }.
+
+const { spawn } = require('node:child_process');
+const { childNodeArgs } = require('./core-runtime.js');
+
+const MAX_CHILDREN = 2;
+let running = 0;
+const waiting = [];
+
+function acquire() {
+  if (running < MAX_CHILDREN) { running++; return Promise.resolve(); }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+function release() {
+  const next = waiting.shift();
+  if (next) next(); else running--;
+}
+
+// runNode(['--expose-gc'], '/path/script.js', ['arg'], { env, timeoutMs, cwd, input })
+async function runNode(extraFlags, script, args = [], options = {}) {
+  await acquire();
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, childNodeArgs(extraFlags, script, args), {
+        cwd: options.cwd,
+        env: { ...process.env, ...(options.env || {}) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+      child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); },
+        options.timeoutMs || 20000);
+      child.on('error', (err) => { clearTimeout(timer); reject(err); });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr, timedOut });
+      });
+    });
+  } finally {
+    release();
+  }
+}
+
+// Describe a child's outcome for an assertion message.
+function describeChild(label, r) {
+  return `${label}: exit code ${r.code} signal ${r.signal}${r.timedOut ? ' (killed after timeout)' : ''}\n` +
+    `--- stdout ---\n${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
+}
+
+module.exports = { runNode, describeChild };

@@ -1,0 +1,86 @@
+'use strict';
+// Owns: the parity harness. Each scenario (an `async (ALS, t) => {}` that records what it sees
+// with t.log) runs once with node:async_hooks' AsyncLocalStorage and once with ctxframe's, each
+// in a fresh child process (test/support/run-scenario.js) with this process's node flags; the
+// two logs must be deep-equal. A scenario may also declare the expected log outright, so that
+// "both wrong" fails:
+//
+//   module.exports = {
+//     'nested run': { fn: async (ALS, t) => { ... }, expect: [...] | (rt) => [...] },
+//     'plain': async (ALS, t) => { ... },
+//     'node 24 api': { fn, expect, needs: 'node24api' }, // built-in side runs only where the
+//   };                                                    // built-in has the Node 24 API
+//
+// rt passed to an expect function: { frameMode, nodeMajor } of the running Node.
+
+const assert = require('node:assert');
+const path = require('node:path');
+const { AsyncLocalStorage: Builtin } = require('node:async_hooks');
+const { runNode, describeChild } = require('./core-child.js');
+const { builtinUsesFrame, NODE_MAJOR } = require('./core-runtime.js');
+
+const RUNNER = path.join(__dirname, 'run-scenario.js');
+const RESULT_MARK = '@@CTXFRAME_SCENARIO_RESULT@@';
+const BUILTIN_HAS_NODE24_API = typeof Builtin.prototype.withScope === 'function';
+
+function parseResult(label, r) {
+  const at = r.stdout.lastIndexOf(RESULT_MARK);
+  assert.ok(at !== -1, `no result printed\n${describeChild(label, r)}`);
+  const line = r.stdout.slice(at + RESULT_MARK.length).split('\n')[0];
+  return JSON.parse(line);
+}
+
+async function runScenario(impl, file, name) {
+  const r = await runNode([], RUNNER, [impl, file, name], { timeoutMs: 20000 });
+  const result = parseResult(`${impl} side of "${name}"`, r);
+  return { result, child: r };
+}
+
+function checkSide(label, side) {
+  const { result, child } = side;
+  assert.ok(!result.hung, `${label} did not exit (a handle was left open)\n${describeChild(label, child)}`);
+  assert.ok(result.done, `${label} never finished\n${describeChild(label, child)}`);
+}
+
+// Runs both sides; returns { builtin, ctxframe } results (builtin may be null when skipped).
+async function runParity(file, name, def) {
+  const needs24 = def && def.needs === 'node24api';
+  const runBuiltin = !needs24 || BUILTIN_HAS_NODE24_API;
+  const [builtin, ctxframe] = await Promise.all([
+    runBuiltin ? runScenario('builtin', file, name) : null,
+    runScenario('ctxframe', file, name),
+  ]);
+  return { builtin, ctxframe };
+}
+
+function outcome(result) {
+  return { log: result.log, error: result.error, exitCode: result.exitCode };
+}
+
+// Define one mocha `it` per scenario of a scenario file.
+function describeParity(title, file) {
+  const scenarios = require(file);
+  const rt = { frameMode: builtinUsesFrame(), nodeMajor: NODE_MAJOR };
+  describe(title, function () {
+    for (const [name, def] of Object.entries(scenarios)) {
+      it(name, async function () {
+        this.timeout(45000);
+        const { builtin, ctxframe } = await runParity(file, name, def);
+        checkSide('ctxframe side', ctxframe);
+        const ours = outcome(ctxframe.result);
+        if (builtin) {
+          checkSide('built-in side', builtin);
+          assert.deepStrictEqual(ours, outcome(builtin.result),
+            `ctxframe (actual) differs from the built-in (expected) in "${name}"`);
+        }
+        if (def && def.expect !== undefined) {
+          const expected = typeof def.expect === 'function' ? def.expect(rt) : def.expect;
+          assert.deepStrictEqual({ log: ours.log, error: ours.error }, { log: expected, error: null },
+            `ctxframe log (actual) differs from the expected log in "${name}"`);
+        }
+      });
+    }
+  });
+}
+
+module.exports = { describeParity, runParity, runScenario, BUILTIN_HAS_NODE24_API };
