@@ -1,0 +1,36 @@
+'use strict';
+// ctxframe/gate: context-safe concurrency. AsyncGate (concurrency limit + queue),
+// map (bounded read-ahead over an iterable), retry, ResourcePool, and their errors.
+// Every piece captures the async context when work is scheduled and restores it
+// when the work runs; see docs/concurrency.md for the guarantees.
+
+const { AsyncGate } = require('./gate-core.js');
+const { retry, exponentialBackoff } = require('./gate-retry.js');
+const { ResourcePool } = require('./gate-pool.js');
+const errors = require('./gate-errors.js');
+const { validateOptions, validateFiniteCount } = require('./gate-validate.js');
+
+// map(iterable, fn, { concurrency = 1, ordered, signal, timeout }): gate.map over a
+// private gate whose concurrency is the map's.
+function map(iterable, fn, options) {
+  const concurrency = validateFiniteCount('options.concurrency',
+    validateOptions('options', options).concurrency, 1, 1);
+  return new AsyncGate({ concurrency }).map(iterable, fn, { ...options, concurrency });
+}
+
+function createPool(options) { return new ResourcePool(options); }
+
+module.exports = {
+  AsyncGate,
+  map,
+  retry,
+  exponentialBackoff,
+  ResourcePool,
+  createPool,
+  codes: errors.CODES,
+  GateError: errors.GateError,
+  GateQueueFullError: errors.GateQueueFullError,
+  GateAbortedError: errors.GateAbortedError,
+  GateTimeoutError: errors.GateTimeoutError,
+  GateClosedError: errors.GateClosedError,
+};
