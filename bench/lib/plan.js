@@ -1,0 +1,64 @@
+'use strict';
+// Owns: what each mode runs — workloads, their counts per mode, storage counts, repetitions.
+// Quick (`npm run bench`) must finish in under 3 minutes on a 2-core machine; full (`npm run
+// bench:full`) runs the whole runtime matrix in about 25 minutes. Change counts here, nowhere else.
+
+const WORKLOADS = {
+  awaits: {
+    title: 'awaits',
+    describe: 'one async fn awaiting trivial async calls inside a context, store read every 100',
+    counts: { quick: [1, 10], full: [1, 5, 10, 50] },
+    config: { quick: { iterations: 2e5, warmup: 2e4 }, full: { iterations: 1e6, warmup: 5e4 } },
+  },
+  fanout: {
+    title: 'fan-out',
+    describe: 'Promise.all of 10 async fns (one await + store read each)',
+    counts: { quick: [1, 10], full: [1, 5, 10, 50] },
+    config: { quick: { iterations: 2e3, warmup: 200 }, full: { iterations: 1e4, warmup: 1e3 } },
+  },
+  timers: {
+    title: 'timers',
+    describe: 'nextTick / setImmediate / setTimeout(0) callbacks scheduled inside a context, each reading the store',
+    counts: { quick: [1, 10], full: [1, 5, 10, 50] },
+    config: { quick: { count: 5e4, warmup: 5e3 }, full: { count: 2e5, warmup: 1e4 } },
+  },
+  micro: {
+    title: 'micro',
+    describe: 'ns per run() / getStore() / enterWith() / run() after 10 more storages were used',
+    counts: { quick: [1, 10], full: [1, 10, 50] },
+    config: { quick: { sampleMs: 5, samples: 5, warmupMs: 40 }, full: { sampleMs: 10, samples: 7, warmupMs: 100 } },
+  },
+  spans: {
+    title: 'spans',
+    describe: 'a request-like unit opening 50 nested spans (run() + await each)',
+    counts: { quick: [1, 10], full: [1, 5, 10, 50] },
+    config: { quick: { units: 300, depth: 50, warmup: 30 }, full: { units: 1000, depth: 50, warmup: 100 } },
+  },
+  http: {
+    title: 'http',
+    describe: 'node:http, every request in a context, 3 awaits, store read; autocannon on loopback',
+    server: true,
+    counts: { quick: [1, 10], full: [1, 10] },
+    config: { quick: { warmupS: 0.3, durationS: 1 }, full: { warmupS: 0.5, durationS: 2 } },
+  },
+  memory: {
+    title: 'memory',
+    describe: 'heap after N requests of the http workload and a forced GC (--expose-gc)',
+    server: true,
+    flags: ['--expose-gc'],
+    counts: { quick: [1], full: [1, 10] },
+    config: { quick: { requests: 2e4 }, full: { requests: 1e5 } },
+  },
+};
+
+const DEFAULT_REPS = { quick: 5, full: 5 };
+
+// The interleaved variant order of one repetition for the given storage counts.
+function variantsFor(counts) {
+  const list = ['none'];
+  for (const n of counts) list.push(`builtin-${n}`, `ctxframe-${n}`);
+  if (counts.includes(1)) list.push('ctxframe-builtin');
+  return list;
+}
+
+module.exports = { WORKLOADS, DEFAULT_REPS, variantsFor };

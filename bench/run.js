@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+'use strict';
+// Owns: the benchmark CLI.
+//
+//   node bench/run.js --quick      (npm run bench)       the current node, 1 and 10 storages, every
+//                                                        workload with small counts; prints a table
+//   node bench/run.js --full       (npm run bench:full)  the runtime matrix (20, 22, 22-acf, 24,
+//                                                        24-no-acf, 26); writes bench/results/
+//   --only 24,24-no-acf   full run of some runtimes only
+//   --workloads awaits,micro      some workloads only (awaits fanout timers micro spans http memory)
+//   --reps N              repetitions (default 5)
+//   --counts 1,10         storage counts instead of the plan's
+//   --out DIR             where --full writes results.json / results.md / chart.svg
+//
+// Every (runtime, variant, workload) runs in its own process; variants are interleaved within each
+// repetition (none, builtin-1, ctxframe-1, …, ctxframe-builtin, then again). See docs/benchmarks.md.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { WORKLOADS, DEFAULT_REPS, variantsFor } = require('./lib/plan.js');
+const { MATRIX, prepare, currentRuntime } = require('./lib/runtimes.js');
+const { runOne } = require('./lib/execute.js');
+const { summarizeRuntime } = require('./lib/summarize.js');
+const { consoleTable, consoleTargets, markdown } = require('./lib/report.js');
+const { chartSvg } = require('./lib/chart.js');
+
+const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
+
+function parseArgs(argv) {
+  const opts = { mode: 'quick', only: null, workloads: Object.keys(WORKLOADS), reps: null, counts: null, out: path.join(__dirname, 'results') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (argv[i + 1] === undefined) throw new Error(`${arg} needs a value`);
+      return argv[++i];
+    };
+    if (arg === '--quick') opts.mode = 'quick';
+    else if (arg === '--full') opts.mode = 'full';
+    else if (arg === '--only') opts.only = list(value());
+    else if (arg === '--workloads') opts.workloads = list(value());
+    else if (arg === '--reps') opts.reps = Number(value());
+    else if (arg === '--counts') opts.counts = list(value()).map(Number);
+    else if (arg === '--out') opts.out = path.resolve(value());
+    else if (arg === '--help' || arg === '-h') opts.help = true;
+    else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  for (const w of opts.workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload "${w}" (known: ${Object.keys(WORKLOADS).join(', ')})`);
+  if (opts.only) for (const id of opts.only) if (!MATRIX.some((m) => m.id === id)) throw new Error(`unknown runtime "${id}" (known: ${MATRIX.map((m) => m.id).join(', ')})`);
+  if (opts.reps !== null && !(Number.isInteger(opts.reps) && opts.reps >= 1)) throw new Error('--reps needs a positive integer');
+  if (opts.counts && !opts.counts.every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--counts needs positive integers');
+  if (opts.only && opts.mode !== 'full') throw new Error('--only selects runtimes of the full matrix: use it with --full');
+  return opts;
+}
+
+const log = (msg) => process.stderr.write(`${msg}\n`);
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2));
+const machine = () => `${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
+
+function brief(result) {
+  if (result.error) return `ERROR ${result.error.slice(0, 160)}`;
+  return Object.entries(result.metrics).map(([k, v]) => `${k}=${Number.isFinite(v) ? +v.toPrecision(4) : v}`).join(' ');
+}
+
+async function benchRuntime(runtime, opts) {
+  const reps = opts.reps || DEFAULT_REPS[opts.mode];
+  const raw = {};
+  const counts = {};
+  for (const workload of opts.workloads) {
+    const spec = WORKLOADS[workload];
+    counts[workload] = opts.counts || spec.counts[opts.mode];
+    const variants = variantsFor(counts[workload]);
+    const config = spec.config[opts.mode];
+    raw[workload] = Object.fromEntries(variants.map((v) => [v, []]));
+    for (let rep = 0; rep < reps; rep++) {
+      for (const variant of variants) {
+        const result = await runOne(runtime, workload, spec, variant, config);
+        raw[workload][variant].push(result);
+        log(`[${runtime.id}] ${workload} ${rep + 1}/${reps} ${variant.padEnd(16)} ${result.backend ? `(${result.backend}) ` : ''}${brief(result)}`);
+      }
+    }
+  }
+  return { raw, counts, summary: summarizeRuntime(runtime, raw, counts) };
+}
+
+function printRuntime(runtime, summary) {
+  console.log('');
+  console.log(`${runtime.label} — ctxframe backend: ${summary.backend}${summary.targetNote ? ` (${summary.targetNote})` : ''}`);
+  console.log(consoleTable(summary));
+  console.log('');
+  console.log(`Targets (${summary.targetSet} backend):`);
+  console.log(consoleTargets(summary));
+  if (summary.errors.length) console.log(`\n${summary.errors.length} measurement(s) failed; first: ${summary.errors[0].workload} ${summary.errors[0].variant}: ${summary.errors[0].error}`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(1, 16).map((l) => l.slice(3)).join('\n'));
+    return;
+  }
+  const started = Date.now();
+  const meta = {
+    mode: opts.mode,
+    date: new Date().toISOString(),
+    machine: machine(),
+    runner: process.version,
+    reps: opts.reps || DEFAULT_REPS[opts.mode],
+    loadStart: loadavg(),
+  };
+  const runtimes = [];
+  if (opts.mode === 'quick') {
+    const runtime = currentRuntime();
+    console.log(`ctxframe quick benchmark — ${runtime.label}, ${meta.date}, ${meta.machine}`);
+    console.log(`(${meta.reps} repetitions, variants interleaved, each in its own process; ratios are medians of per-repetition ratios)`);
+    const { raw, counts, summary } = await benchRuntime(runtime, opts);
+    runtimes.push({ ...runtime, counts, raw, summary });
+    printRuntime(runtime, summary);
+  } else {
+    const entries = MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
+    for (const entry of entries) {
+      let runtime;
+      try {
+        runtime = prepare(entry, log);
+      } catch (err) {
+        log(`[${entry.id}] skipped: ${err.message}`);
+        continue;
+      }
+      log(`[${runtime.id}] ${runtime.label} (${runtime.bin})`);
+      const { raw, counts, summary } = await benchRuntime(runtime, opts);
+      runtimes.push({ ...runtime, counts, raw, summary });
+      printRuntime(runtime, summary);
+    }
+  }
+  meta.durationMs = Date.now() - started;
+  meta.loadEnd = loadavg();
+  const data = { meta, runtimes: runtimes.map(({ raw, ...rest }) => ({ ...rest, raw })) };
+  console.log(`\nDone in ${(meta.durationMs / 1000).toFixed(0)} s (load average at start ${meta.loadStart.join(' / ')}, at end ${meta.loadEnd.join(' / ')}).`);
+  if (opts.mode === 'full') {
+    fs.mkdirSync(opts.out, { recursive: true });
+    fs.writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
+    fs.writeFileSync(path.join(opts.out, 'results.md'), `${markdown(data)}\n`);
+    fs.writeFileSync(path.join(opts.out, 'chart.svg'), `${chartSvg(data)}\n`);
+    console.log(`Wrote ${path.relative(process.cwd(), opts.out) || '.'}/results.json, results.md, chart.svg`);
+  } else {
+    const tmp = path.join(opts.out, 'tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'quick.json'), `${JSON.stringify(data, null, 1)}\n`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : err);
+  process.exit(1);
+});

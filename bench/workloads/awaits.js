@@ -1,0 +1,34 @@
+'use strict';
+// Workload 1 (awaits): one async function awaits `iterations` trivial async calls inside a context,
+// reading the store every 100 iterations. Metric: wall ms of the loop (after a short warm-up).
+
+const { createVariant } = require('../lib/variant.js');
+const { readConfig, report, msSince, mismatch } = require('../lib/child.js');
+
+const config = readConfig();
+const variant = createVariant(config.variant);
+const expected = variant.stores[0];
+
+async function trivial() {
+  return 1;
+}
+
+async function loop(iterations) {
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) {
+    sum += await trivial();
+    if (i % 100 === 0 && variant.read() !== expected) mismatch('awaits');
+  }
+  return sum;
+}
+
+async function main() {
+  await variant.enter(() => loop(config.warmup));
+  const start = process.hrtime.bigint();
+  const sum = await variant.enter(() => loop(config.iterations));
+  const ms = msSince(start);
+  if (sum !== config.iterations) throw new Error('awaits: lost iterations');
+  report('awaits', variant, { ms }, { iterations: config.iterations });
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

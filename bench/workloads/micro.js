@@ -1,0 +1,87 @@
+'use strict';
+// Workload 4 (micro): ns per operation on one storage ("the target"):
+//   run         target.run(store, fn) with fn returning a constant
+//   getStore    target.getStore() inside a run()
+//   enterWith   target.enterWith(store)
+//   run10       target.run() after 10 more storages have each been used once (enterWith at the top
+//               level, so the current context holds a value for each of them)
+// With N storages (builtin-N, ctxframe-N), storages 1..N-1 each hold a value in the current context
+// (enterWith once, before any measurement), so "run, 10 storages" shows how run() scales with the
+// size of the context. Each op: warm-up, then `samples` samples of k ops (k calibrated so a sample
+// takes ~sampleMs); the metric is the median ns/op. Every op's result feeds a checksum that is
+// verified, so the optimizer cannot drop the calls.
+
+const { createVariant } = require('../lib/variant.js');
+const { readConfig, report, mismatch } = require('../lib/child.js');
+
+const config = readConfig();
+const variant = createVariant(config.variant);
+const target = variant.storages[0];
+const store = { id: 'target' };
+const ring = Array.from({ length: 8 }, (_, i) => ({ id: i }));
+const one = () => 1;
+
+function runOps(k) {
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += target.run(store, one);
+  return sum === k;
+}
+
+function getStoreOps(k) {
+  return target.run(store, () => {
+    let hits = 0;
+    for (let i = 0; i < k; i++) if (target.getStore() === store) hits++;
+    return hits === k;
+  });
+}
+
+function enterWithOps(k) {
+  for (let i = 0; i < k; i++) target.enterWith(ring[i & 7]);
+  return target.getStore() === ring[(k - 1) & 7];
+}
+
+function run10Ops(k) {
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += target.run(store, one);
+  return sum === k;
+}
+
+function timeOnce(body, k) {
+  const start = process.hrtime.bigint();
+  const ok = body(k);
+  const ns = Number(process.hrtime.bigint() - start);
+  if (ok !== true) mismatch('micro');
+  return ns;
+}
+
+function measure(body) {
+  const sampleNs = config.sampleMs * 1e6;
+  // Warm-up doubles as calibration: grow k until one sample takes a quarter of the sample time.
+  let k = 1000;
+  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(config.warmupMs * 1e6));
+  for (;;) {
+    const ns = timeOnce(body, k);
+    if (ns < sampleNs / 4 && k < 1e9) k *= 2;
+    else if (process.hrtime.bigint() >= warmUntil) break;
+  }
+  k = Math.max(1000, Math.round((k * sampleNs) / Math.max(1, timeOnce(body, k))));
+  const perOp = [];
+  for (let s = 0; s < config.samples; s++) perOp.push(timeOnce(body, k) / k);
+  perOp.sort((a, b) => a - b);
+  return perOp[Math.floor(perOp.length / 2)];
+}
+
+function main() {
+  // Storages 1..N-1 hold a value in the current context.
+  for (let i = 1; i < variant.storages.length; i++) variant.storages[i].enterWith(variant.stores[i]);
+  const metrics = {};
+  metrics['run ns'] = measure(runOps);
+  metrics['getStore ns'] = measure(getStoreOps);
+  metrics['enterWith ns'] = measure(enterWithOps);
+  const Storage = variant.AsyncLocalStorage;
+  for (let i = 0; i < 10; i++) new Storage().enterWith({ other: i });
+  metrics['run10 ns'] = measure(run10Ops);
+  report('micro', variant, metrics, { sampleMs: config.sampleMs, samples: config.samples });
+}
+
+main();
