@@ -190,6 +190,9 @@ async function main() {
 
   // 2. The runtimes.
   const bins = new Map(); // major|null -> bin
+  if (modes.some((m) => m.major === null) && process.versions.node.split('.')[0] !== '20') {
+    console.warn(`matrix: mode 20 runs on the node running the matrix, which is ${process.version}, not Node 20`);
+  }
   for (const mode of modes) {
     if (bins.has(mode.major)) continue;
     bins.set(mode.major, mode.major === null ? process.execPath : ensureNode(mode.major).bin);
