@@ -1,0 +1,27 @@
+'use strict';
+// ctxframe/winston — a winston format that adds the current request context's fields to every
+// log entry: nothing outside a context, and never a field the log call set itself.
+// winston is required lazily, when contextFormat() is called.
+
+const { contextFieldPicker } = require('./pino.js'); // shared option handling; pino itself is not loaded
+
+// contextFormat(options?) -> a winston Format instance; use it in winston.format.combine(...).
+function contextFormat(options) {
+  const { pick, key } = contextFieldPicker(options, 'contextFormat');
+  const { format } = require('winston');
+  const addContextFields = format((info) => {
+    const picked = pick();
+    if (picked === null) return info;
+    if (key !== undefined) {
+      if (!Object.prototype.hasOwnProperty.call(info, key)) info[key] = picked;
+      return info;
+    }
+    for (const name of Object.keys(picked)) {
+      if (!Object.prototype.hasOwnProperty.call(info, name)) info[name] = picked[name];
+    }
+    return info;
+  });
+  return addContextFields();
+}
+
+module.exports = { contextFormat };
