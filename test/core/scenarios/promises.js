@@ -60,7 +60,7 @@ module.exports = {
         t.log([r, a.getStore()]);
       });
       await a.run('race', async () => {
-        t.log([await Promise.race([delayed('slow', 5), delayed('fast', 1)]), a.getStore()]);
+        t.log([await Promise.race([new Promise(() => {}), delayed('fast', 1)]), a.getStore()]);
       });
       await a.run('any', async () => {
         t.log([await Promise.any([Promise.reject(new Error('no')), delayed('yes', 1)]), a.getStore()]);
