@@ -1,0 +1,33 @@
+'use strict';
+// ctxframe/express — request context ingress as an Express (4 or 5) middleware. Does not
+// require express: the middleware is a plain (req, res, next) function. Mount it first.
+
+const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
+
+// The matched route pattern, e.g. "/api/users/:id"; undefined when no route matched.
+function expressRoute(req) {
+  const route = req.route;
+  if (!route || typeof route.path !== 'string') return undefined;
+  return `${req.baseUrl || ''}${route.path}`;
+}
+
+function requestContextMiddleware(options) {
+  const core = createIngressCore(options);
+  return function ctxframeRequestContext(req, res, next) {
+    const result = core.enter(req, res, {
+      request: req,
+      proceed: () => next(),
+      route: () => expressRoute(req),
+    });
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then(undefined, next);
+    }
+  };
+}
+
+module.exports = {
+  requestContextMiddleware,
+  count,
+  requestMetrics,
+  isValidRequestId,
+};

@@ -1,0 +1,52 @@
+'use strict';
+// ctxframe/fastify — request context ingress as a Fastify (4 or 5) plugin. Does not require
+// fastify: the plugin uses fastify-plugin semantics (Symbol.for('skip-override')) so its
+// onRequest hook applies to the whole app. Register it before any other onRequest hook.
+
+const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
+
+function fastifyRoute(request) {
+  const options = request.routeOptions;
+  if (options && typeof options.url === 'string') return options.url;
+  return request.routerPath; // Fastify 4
+}
+
+function fastifyRequestContext(fastify, options, done) {
+  let core;
+  try {
+    // Fastify passes register() options; drop its own keys before validating ours.
+    const { prefix, logLevel, logSerializers, ...ours } = options || {}; // eslint-disable-line no-unused-vars
+    core = createIngressCore(ours);
+  } catch (err) {
+    done(err);
+    return;
+  }
+  // Callback-style hook: done() is called inside the request's context, so every later
+  // hook, the body parser, the handler, onSend and onResponse are created inside it.
+  fastify.addHook('onRequest', function ctxframeOnRequest(request, reply, next) {
+    const result = core.enter(request.raw, reply.raw, {
+      request,
+      proceed: () => next(),
+      reject: (status, body) => {
+        reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+      },
+      route: () => fastifyRoute(request),
+    });
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then(undefined, next);
+    }
+  });
+  done();
+}
+
+fastifyRequestContext[Symbol.for('skip-override')] = true;
+fastifyRequestContext[Symbol.for('fastify.display-name')] = 'ctxframe-request-context';
+fastifyRequestContext[Symbol.for('plugin-meta')] = { name: 'ctxframe-request-context', fastify: '>=4' };
+
+module.exports = {
+  fastifyRequestContext,
+  default: fastifyRequestContext,
+  count,
+  requestMetrics,
+  isValidRequestId,
+};

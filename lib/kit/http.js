@@ -1,0 +1,74 @@
+'use strict';
+// ctxframe/http — request context ingress for plain node:http servers:
+// withRequestContext(handler, options) wraps a request handler, createIngress(options)
+// returns a connect-style (req, res, next) function; count()/requestMetrics() are the
+// per-request metrics every framework module re-exports.
+
+const { createIngressCore, count, requestMetrics, isValidRequestId, sendJson } = require('./ingress-core.js');
+const { invalidArgType } = require('../errors.js');
+
+// A handler that throws or rejects gets a 500 JSON answer if nothing was sent yet,
+// otherwise its response is destroyed; the process never crashes.
+function handleFailure(core, req, res, err) {
+  const { onError } = core.options;
+  try {
+    if (onError) onError(err, 'handler');
+    else process.emitWarning(`ctxframe ingress: handler for ${req.method} ${req.url} failed: ${err && err.stack ? err.stack : err}`,
+      { code: 'CTXFRAME_INGRESS_ERROR' });
+  } catch {
+    // a failing reporter must not crash the server
+  }
+  if (!res.headersSent && !res.writableEnded) {
+    const requestId = res.getHeader(core.options.header);
+    sendJson(res, 500, { error: 'internal_error', message: 'The request could not be processed.', requestId });
+  } else if (!res.writableEnded) {
+    res.destroy();
+  }
+}
+
+function callGuarded(core, req, res, fn, args) {
+  let result;
+  try {
+    result = fn(...args);
+  } catch (err) {
+    handleFailure(core, req, res, err);
+    return undefined;
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    return Promise.resolve(result).then(undefined, (err) => handleFailure(core, req, res, err));
+  }
+  return result;
+}
+
+// createIngress(options) -> ingress(req, res, next): next() runs inside the request's context.
+function createIngress(options) {
+  const core = createIngressCore(options);
+  function ingress(req, res, next) {
+    if (typeof next !== 'function') throw invalidArgType('next', 'of type function', next);
+    const result = core.enter(req, res, {
+      proceed: () => callGuarded(core, req, res, next, []),
+    });
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then(undefined, (err) => handleFailure(core, req, res, err));
+    }
+  }
+  ingress.options = core.options;
+  return ingress;
+}
+
+// withRequestContext(handler, options) -> (req, res) => void, for http.createServer(...).
+function withRequestContext(handler, options) {
+  if (typeof handler !== 'function') throw invalidArgType('handler', 'of type function', handler);
+  const ingress = createIngress(options);
+  return function requestContextHandler(req, res) {
+    ingress(req, res, () => handler.call(this, req, res));
+  };
+}
+
+module.exports = {
+  withRequestContext,
+  createIngress,
+  count,
+  requestMetrics,
+  isValidRequestId,
+};
