@@ -224,12 +224,13 @@ function installHooks(mode) {
     diagnosticsChannel.subscribe(HTTP_CREATED, onHttpRequestCreated);
     undo.push(() => diagnosticsChannel.unsubscribe(HTTP_CREATED, onHttpRequestCreated));
   } else {
+    // ESM named imports of node:http/https see the wrappers too, and the originals after the
+    // restore (undo runs last-in first-out: this sync runs after the wrappers are removed).
+    undo.push(syncBuiltinESMExports);
     for (const [target, key] of [[http, 'request'], [http, 'get'], [https, 'request'], [https, 'get']]) {
       undo.push(wrapRequestFunction(target, key));
     }
-    // ESM named imports of node:http/https see the wrappers too (and the originals after restore).
     syncBuiltinESMExports();
-    undo.push(syncBuiltinESMExports);
   }
   hooks = { mechanism: Object.freeze({ http: httpMode, fetch: 'channel' }), mode, undo };
 }

@@ -361,6 +361,33 @@ describe('kit/outbound', function () {
     }
   });
 
+  it('patch mode reaches ESM named imports of node:http, and restores them', () => {
+    const script = path.join(tmpDir, 'esm-named-import.mjs');
+    fs.writeFileSync(script, `
+      import { request, createServer } from 'node:http';
+      import { createRequire } from 'node:module';
+      const require = createRequire(${JSON.stringify(__filename)});
+      const { installOutbound } = require('../../lib/kit/outbound.js');
+      const { requestContext } = require('../../lib/kit/context.js');
+      const originalRequest = request;
+      const handle = installOutbound({ mode: 'patch' });
+      const patched = request !== originalRequest;
+      const server = createServer((req, res) => res.end(String(req.headers['x-request-id'])));
+      server.listen(0, '127.0.0.1', () => requestContext.run({ requestId: 'esm-1' }, () => {
+        request({ host: '127.0.0.1', port: server.address().port }, (res) => {
+          let body = '';
+          res.on('data', (d) => { body += d; });
+          res.on('end', () => {
+            handle.uninstall();
+            console.log(JSON.stringify({ patched, body, restored: request === originalRequest }));
+            server.close();
+          });
+        }).end();
+      }));`);
+    const out = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20000 }));
+    assert.deepEqual(out, { patched: true, body: 'esm-1', restored: true });
+  });
+
   it('a wrapper someone installed on top of ours survives uninstall; ours goes inert', async () => {
     const handle = installOutbound({ mode: 'patch' });
     const ours = http.request;
