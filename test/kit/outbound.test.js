@@ -388,6 +388,51 @@ describe('kit/outbound', function () {
     assert.deepEqual(out, { patched: true, body: 'esm-1', restored: true });
   });
 
+  it('end to end with ctxframe/http ingress: the callee continues the caller\'s trace in its own context', async () => {
+    const { withRequestContext } = require('../../lib/kit/http.js');
+    const { Writable } = require('node:stream');
+    const pino = require('pino');
+    const { pinoMixin } = require('../../lib/kit/pino.js');
+    const logLines = [];
+    const log = pino({ mixin: pinoMixin() }, new Writable({
+      write(chunk, _enc, cb) { logLines.push(JSON.parse(chunk)); cb(); },
+    }));
+    installOutbound();
+    const callee = http.createServer(withRequestContext((req, res) => {
+      log.info('callee');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(requestContext.current()));
+    }));
+    const calleeBase = `http://127.0.0.1:${await listen(callee)}`;
+    const caller = http.createServer(withRequestContext(async (req, res) => {
+      const viaFetch = await (await fetch(`${calleeBase}/f`)).json();
+      const viaHttp = await viaCallback((cb) => http.get(`${calleeBase}/h`, { agent: keepAliveAgent }, cb));
+      log.info('caller');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ own: requestContext.current(), viaFetch, viaHttp }));
+    }));
+    const callerBase = `http://127.0.0.1:${await listen(caller)}`;
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${callerBase}/${i}`, {
+        headers: { 'x-request-id': `e2e-${i}` },
+      }).then((r) => r.json())));
+      results.forEach(({ own, viaFetch, viaHttp }, i) => {
+        assert.equal(own.requestId, `e2e-${i}`);
+        for (const callee of [viaFetch, viaHttp]) {
+          assert.equal(callee.requestId, own.requestId);
+          assert.equal(callee.traceId, own.traceId);
+          assert.equal(callee.parentSpanId, own.spanId);
+          assert.notEqual(callee.spanId, own.spanId, 'the callee has its own span, not the caller\'s context');
+        }
+      });
+      assert.equal(logLines.length, 60);
+      for (const line of logLines) assert.match(line.requestId, /^e2e-\d+$/);
+    } finally {
+      await closeServer(caller);
+      await closeServer(callee);
+    }
+  });
+
   it('a wrapper someone installed on top of ours survives uninstall; ours goes inert', async () => {
     const handle = installOutbound({ mode: 'patch' });
     const ours = http.request;
