@@ -178,7 +178,7 @@ function createIngressCore(options) {
       const summary = {
         method: req.method,
         route: routeOf(adapter, req),
-        path: pathOf(req.url),
+        path: pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url), // Express rewrites req.url
         status: res.statusCode,
         durationMs: performance.now() - record.start,
         requestId: ctx.requestId,
@@ -262,7 +262,7 @@ function routeOf(adapter, req) {
       // a framework without route info: fall back to the path
     }
   }
-  return pathOf(req.url);
+  return pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url);
 }
 
 module.exports = {

@@ -72,9 +72,36 @@ function readBody(req) {
   });
 }
 
+function httpGet(url, agent, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ header: res.headers['x-request-id'], body: JSON.parse(text) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+// Calls `url` from inside the current request: fetch, a keep-alive agent with one socket
+// (3 sequential + 3 parallel calls over it), or fetch propagating the caller's id explicitly.
+async function callOut(url, mode, agent) {
+  if (mode === 'agent') {
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await httpGet(url, agent));
+    results.push(...await Promise.all([httpGet(url, agent), httpGet(url, agent), httpGet(url, agent)]));
+    return results;
+  }
+  const headers = mode === 'header' ? { 'x-request-id': Ctx.get('requestId') } : {};
+  const res = await fetch(url, { headers });
+  return [{ header: res.headers.get('x-request-id'), body: await res.json() }];
+}
+
 function resolveTenant(req) {
   const headers = req.headers;
   const tenant = headers['x-tenant-id'];
+  if (headers['x-caller-secret']) return { tenantId: tenant, secret: headers['x-caller-secret'] };
   if (tenant === 'explode') throw new Error('resolver exploded');
   if (tenant === 'explode-async') return Promise.reject(new Error('async resolver exploded'));
   if (tenant === 'bad-field') return { tenantId: 'x', fn: () => {} };
@@ -111,8 +138,14 @@ async function startService(kind, ingressOptions = {}) {
     return send(head, contextStream(logger, tag));
   }
 
-  function ctxBody() {
-    return JSON.stringify({ ctx: Ctx.currentOrNull(), metrics: requestMetrics() });
+  // GET /ctx[?call=<url>&mode=fetch|agent|header]: the current context and metrics; with
+  // `call`, the handler first calls that URL (its own server or another) from inside its context.
+  const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  async function ctxBody(rawUrl) {
+    const query = new URL(rawUrl, 'http://x').searchParams;
+    let called;
+    if (query.get('call')) called = await callOut(query.get('call'), query.get('mode'), keepAliveAgent);
+    return JSON.stringify({ ctx: Ctx.currentOrNull(), metrics: requestMetrics(), called, after: Ctx.currentOrNull() });
   }
 
   let server;
@@ -124,7 +157,7 @@ async function startService(kind, ingressOptions = {}) {
       const url = new URL(req.url, 'http://x');
       res.on('finish', () => logger.info({ where: 'finish' }, 'finish'));
       if (url.pathname === '/boom') throw new Error('handler boom');
-      if (url.pathname === '/ctx') { res.end(ctxBody()); return; }
+      if (url.pathname === '/ctx') { res.end(await ctxBody(req.url)); return; }
       const tag = url.pathname.split('/')[2];
       const { body, seen } = await readBody(req);
       await work(tag, Number(url.searchParams.get('delay')), body, seen, (head, stream) => {
@@ -141,7 +174,7 @@ async function startService(kind, ingressOptions = {}) {
     app.use(express.json());
     app.use((req, res, next) => { res.on('finish', () => logger.info({ where: 'finish' }, 'finish')); next(); });
     app.get('/boom', () => { throw new Error('handler boom'); });
-    app.get('/ctx', (req, res) => res.type('json').send(ctxBody()));
+    app.get('/ctx', async (req, res) => res.type('json').send(await ctxBody(req.originalUrl)));
     app.post('/work/:tag', async (req, res) => {
       await work(req.params.tag, Number(req.query.delay), JSON.stringify(req.body), [Ctx.get('requestId')], (head, stream) => {
         res.type('application/x-ndjson');
@@ -179,7 +212,7 @@ async function startService(kind, ingressOptions = {}) {
     });
     app.addHook('onRequest', (request, reply, done) => { reply.raw.on('finish', () => logger.info({ where: 'finish' }, 'finish')); done(); });
     app.get('/boom', async () => { throw new Error('handler boom'); });
-    app.get('/ctx', async (request, reply) => { reply.type('application/json'); return ctxBody(); });
+    app.get('/ctx', async (request, reply) => { reply.type('application/json'); return ctxBody(request.url); });
     app.post('/work/:tag', async (request, reply) => work(request.params.tag, Number(request.query.delay),
       JSON.stringify(request.body), [Ctx.get('requestId')], (head, stream) => {
         reply.type('application/x-ndjson');
@@ -207,7 +240,7 @@ async function startService(kind, ingressOptions = {}) {
     });
     app.use(async (ctx) => {
       if (ctx.path === '/boom') throw new Error('handler boom');
-      if (ctx.path === '/ctx') { ctx.type = 'json'; ctx.body = ctxBody(); return; }
+      if (ctx.path === '/ctx') { ctx.type = 'json'; ctx.body = await ctxBody(ctx.url); return; }
       const { body, seen } = await readBody(ctx.req);
       await work(ctx.params.tag, Number(ctx.query.delay), body, seen, (head, stream) => {
         ctx.type = 'application/x-ndjson';
@@ -222,12 +255,14 @@ async function startService(kind, ingressOptions = {}) {
   } else {
     throw new Error(`unknown kind ${kind}`);
   }
-  if (!close) {
-    close = () => new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  }
+  const closeServer = close || (() => new Promise((resolve) => {
+    server.close(resolve);
+    server.closeAllConnections();
+  }));
+  close = async () => {
+    keepAliveAgent.destroy();
+    await closeServer();
+  };
   if (!server.listening) await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   return { kind, server, url, lines, ends, hookLog, close, logger };
