@@ -1,0 +1,91 @@
+'use strict';
+// The `frame` backend: for runtimes whose built-in AsyncLocalStorage runs on
+// AsyncContextFrame (Node >= 24, Node 22 with --experimental-async-context-frame).
+//
+// The current frame lives in V8's continuation-preserved embedder data, the
+// slot V8 and Node already save and restore around every promise reaction,
+// timer, immediate, nextTick, I/O callback and AsyncResource. ctxframe only
+// reads and writes it; propagation costs nothing extra. Semantics follow
+// Node's own lib/internal/async_local_storage/async_context_frame.js.
+
+const { ObjectIs, ReflectApply } = require('../primordials');
+const { kEntries, createKey, frameWith } = require('../frame');
+const { validateOptions, RunScope, bind, snapshot } = require('../storage-common');
+
+function createFrameBackend(slot) {
+  // V8's own slot built-ins when the extras binding has them (inlined by
+  // TurboFan), the bridge's V8 callbacks otherwise.
+  const current = slot.get;
+  const setCurrent = slot.set;
+
+  class AsyncLocalStorage {
+    #key;
+    #index;
+    #defaultValue = undefined;
+    #name = undefined;
+
+    constructor(options = {}) {
+      validateOptions(options);
+      this.#defaultValue = options.defaultValue;
+      if (options.name !== undefined) this.#name = `${options.name}`;
+      this.#key = createKey(this, this.#name);
+      this.#index = this.#key.slot << 1;
+    }
+
+    get name() { return this.#name || ''; }
+
+    static bind(fn) { return bind(fn); }
+    static snapshot() { return snapshot(); }
+
+    getStore() {
+      const frame = current();
+      if (frame !== undefined) {
+        const entries = frame[kEntries];
+        if (entries !== undefined) {
+          const index = this.#index;
+          if (entries[index] === this.#key) return entries[index + 1];
+        } else if (frame.has(this.#key)) {
+          return frame.get(this.#key);
+        }
+      }
+      return this.#defaultValue;
+    }
+
+    enterWith(store) {
+      setCurrent(frameWith(current(), this.#key, store));
+    }
+
+    run(store, fn, ...args) {
+      const prior = this.getStore();
+      if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
+      const outer = current();
+      const inner = frameWith(outer, this.#key, store);
+      setCurrent(inner);
+      try {
+        return ReflectApply(fn, null, args);
+      } finally {
+        // Restore our own storage only: whatever fn entered for others stays.
+        const now = current();
+        setCurrent(now === inner ? outer : frameWith(now, this.#key, prior));
+      }
+    }
+
+    exit(fn, ...args) {
+      return this.run(undefined, fn, ...args);
+    }
+
+    // As the built-in: delete from the current frame, in place.
+    disable() {
+      const frame = current();
+      if (frame !== undefined && frame !== null) frame.disable(this.#key);
+    }
+
+    withScope(store) {
+      return new RunScope(this, store);
+    }
+  }
+
+  return AsyncLocalStorage;
+}
+
+module.exports = { createFrameBackend };

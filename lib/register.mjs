@@ -1,0 +1,5 @@
+// `node --import ctxframe/register app.mjs`: the ESM spelling of register.js.
+import ctxframe from './register.js';
+
+export const { AsyncLocalStorage, backend } = ctxframe;
+export default ctxframe;
