@@ -1,0 +1,112 @@
+'use strict';
+// The backend choice: `backend` names the expected one for this runtime (from the matrix's
+// CTXFRAME_EXPECT_BACKEND and, independently, from Node's version and flags), CTXFRAME_BACKEND
+// overrides it, and asking for `frame` where Node's ALS does not run on AsyncContextFrame gives
+// one CTXFRAME_FRAME_UNAVAILABLE warning and `carrier`.
+
+const assert = require('node:assert');
+const path = require('node:path');
+const { ROOT, builtinUsesFrame, expectedBackend } = require('../support/core-runtime.js');
+const { runNode, describeChild } = require('../support/core-child.js');
+
+const REPORT = path.join(__dirname, 'fixtures', 'report-backend.js');
+const SEEN_OK = { afterAwait: ['A', 'B'], inTimer: ['A', 'B'], inImmediate: ['A', 'B'], outside: [undefined, 'B'] };
+
+async function report(envOverrides) {
+  const env = { ...process.env, ...envOverrides };
+  for (const [k, v] of Object.entries(envOverrides)) if (v === undefined) delete env[k];
+  const r = await runNode([], REPORT, [], { env });
+  assert.strictEqual(r.code, 0, describeChild('report-backend', r));
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  // JSON drops undefined inside arrays as null.
+  out.seen.outside = out.seen.outside.map((v) => (v === null ? undefined : v));
+  return { out, child: r };
+}
+
+function expectationFromEnv() {
+  const requested = (process.env.CTXFRAME_BACKEND || '').trim().toLowerCase();
+  if (requested === 'builtin' || requested === 'carrier') return requested;
+  return expectedBackend();
+}
+
+describe('core: backend selection', function () {
+  this.timeout(30000);
+  const ctxframe = require(ROOT);
+
+  it('backend is one of frame, carrier, builtin', function () {
+    assert.ok(['frame', 'carrier', 'builtin'].includes(ctxframe.backend), String(ctxframe.backend));
+  });
+
+  it('backend equals CTXFRAME_EXPECT_BACKEND when the matrix sets it', function () {
+    const expected = process.env.CTXFRAME_EXPECT_BACKEND;
+    if (expected === undefined) {
+      // Outside the matrix there is nothing to compare with here; the next test still pins it.
+      assert.strictEqual(expected, undefined);
+      return;
+    }
+    assert.strictEqual(ctxframe.backend, expected,
+      `backend (actual) vs CTXFRAME_EXPECT_BACKEND (expected) on ${process.version} ${process.execArgv.join(' ')} NODE_OPTIONS=${process.env.NODE_OPTIONS || ''}`);
+  });
+
+  it('backend equals the one computed from the runtime (version + async-context-frame flags)', function () {
+    assert.strictEqual(ctxframe.backend, expectationFromEnv(),
+      `Node ${process.version}, built-in on AsyncContextFrame: ${builtinUsesFrame()}`);
+  });
+
+  it('by default: the expected backend, no warning, contexts propagate', async function () {
+    const { out } = await report({ CTXFRAME_BACKEND: undefined });
+    assert.strictEqual(out.backend, expectedBackend());
+    assert.deepStrictEqual(out.warnings, []);
+    assert.deepStrictEqual(out.seen, SEEN_OK);
+  });
+
+  it('CTXFRAME_BACKEND=builtin selects builtin, no warning', async function () {
+    const { out } = await report({ CTXFRAME_BACKEND: 'builtin' });
+    assert.strictEqual(out.backend, 'builtin');
+    assert.deepStrictEqual(out.warnings, []);
+    assert.deepStrictEqual(out.seen, SEEN_OK);
+  });
+
+  it('CTXFRAME_BACKEND=carrier selects carrier, no warning', async function () {
+    const { out } = await report({ CTXFRAME_BACKEND: 'carrier' });
+    assert.strictEqual(out.backend, 'carrier');
+    assert.deepStrictEqual(out.warnings, []);
+    assert.deepStrictEqual(out.seen, SEEN_OK);
+  });
+
+  it(`CTXFRAME_BACKEND=frame ${builtinUsesFrame() ? 'selects frame, no warning' : 'warns once (CTXFRAME_FRAME_UNAVAILABLE) and selects carrier'}`, async function () {
+    const { out } = await report({ CTXFRAME_BACKEND: 'frame' });
+    if (builtinUsesFrame()) {
+      assert.strictEqual(out.backend, 'frame');
+      assert.deepStrictEqual(out.warnings, []);
+    } else {
+      assert.strictEqual(out.backend, 'carrier');
+      assert.strictEqual(out.warnings.length, 1, JSON.stringify(out.warnings));
+      assert.strictEqual(out.warnings[0].code, 'CTXFRAME_FRAME_UNAVAILABLE');
+    }
+    assert.deepStrictEqual(out.seen, SEEN_OK);
+  });
+
+  it('a frame-mode flag in NODE_OPTIONS is detected like one on the command line', async function () {
+    // Flip the runtime's mode through NODE_OPTIONS where Node has such a flag.
+    const major = Number(process.versions.node.split('.')[0]);
+    let flag = null;
+    if (major >= 24 && builtinUsesFrame()) flag = '--no-async-context-frame';
+    else if (major === 22 && !builtinUsesFrame()) flag = '--experimental-async-context-frame';
+    if (flag === null) {
+      // Node 20 has no such flag; the runtime-computed test above covers it.
+      assert.strictEqual(expectedBackend(), builtinUsesFrame() ? 'frame' : 'carrier');
+      return;
+    }
+    const env = {
+      CTXFRAME_BACKEND: undefined,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} ${flag}`.trim(),
+    };
+    const { out } = await report(env);
+    const flags = [...process.execArgv, ...env.NODE_OPTIONS.split(/\s+/)];
+    assert.strictEqual(out.backend, expectedBackend(flags));
+    assert.notStrictEqual(out.backend, expectedBackend());
+    assert.deepStrictEqual(out.warnings, []);
+    assert.deepStrictEqual(out.seen, SEEN_OK);
+  });
+});
