@@ -308,7 +308,7 @@ describe('ctxframe/otel specifics', () => {
       const beforeRoot = loaded();
       const rootIsApiRoot = m.active() === require('@opentelemetry/api').ROOT_CONTEXT;
       console.log(JSON.stringify({ before, inside, beforeRoot, rootIsApiRoot }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }));
+    const out = JSON.parse(execFileSync(process.execPath, [...process.execArgv, '-e', script], { cwd: root, encoding: 'utf8' }));
     assert.deepEqual(out, { before: false, inside: 1, beforeRoot: false, rootIsApiRoot: true });
   });
 

@@ -384,7 +384,7 @@ describe('kit/outbound', function () {
           });
         }).end();
       }));`);
-    const out = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20000 }));
+    const out = JSON.parse(execFileSync(process.execPath, [...process.execArgv, script], { encoding: 'utf8', timeout: 20000 }));
     assert.deepEqual(out, { patched: true, body: 'esm-1', restored: true });
   });
 
