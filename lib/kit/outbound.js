@@ -43,6 +43,23 @@ function httpPublishesCreated() {
   }
 }
 
+let warnedContextError = false;
+
+// A context object whose currentOrNull() throws must not break the caller's request (nor, from a
+// diagnostics_channel subscriber, crash the process): that installation adds nothing, warns once.
+function currentContextOf(inst) {
+  try {
+    return inst.context.currentOrNull();
+  } catch (err) {
+    if (!warnedContextError) {
+      warnedContextError = true;
+      process.emitWarning(`ctxframe/outbound: options.context.currentOrNull() threw: ${err && err.message}`,
+        { code: 'CTXFRAME_OUTBOUND_CONTEXT_ERROR' });
+    }
+    return null;
+  }
+}
+
 // The headers to add for the current async context, as [name, value] pairs. `has(lowerName)`
 // says whether the request already carries a header; earlier installations' headers count.
 function headersToAdd(has) {
@@ -53,7 +70,7 @@ function headersToAdd(has) {
     added.set(name, value);
   };
   for (const inst of installations) {
-    const ctx = inst.context.currentOrNull();
+    const ctx = currentContextOf(inst);
     if (ctx === null || ctx === undefined) continue;
     const requestId = ctx.requestId;
     if (inst.requestIdHeader !== false && typeof requestId === 'string' &&

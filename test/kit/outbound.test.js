@@ -335,6 +335,24 @@ describe('kit/outbound', function () {
     assert.equal(fetched['x-request-id'], undefined);
   });
 
+  it('a context whose currentOrNull() throws adds nothing, warns once and breaks no request', async () => {
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      installOutbound({ context: { currentOrNull() { throw new Error('broken context'); } } });
+      installOutbound();
+      const viaFetch = await requestContext.run(FULL_CTX, () => clients['global fetch']());
+      const viaHttp = await requestContext.run(FULL_CTX, () => clients['http.request(options)']());
+      assert.equal(viaFetch['x-request-id'], 'req-full-1', 'the healthy installation still works');
+      assert.equal(viaHttp['x-request-id'], 'req-full-1');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(warnings.filter((w) => w.code === 'CTXFRAME_OUTBOUND_CONTEXT_ERROR').length, 1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('bad options throw with stable codes and install nothing', () => {
     assert.throws(() => installOutbound(null), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => installOutbound({ context: {} }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
