@@ -1,0 +1,74 @@
+// Types for ctxframe/http — request context ingress for node:http and per-request metrics.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContextType, JsonValue } from './context';
+
+/** Fields resolve() may return; merged into the context (requestId and trace fields stay ingress's). */
+export type ResolvedFields = { [field: string]: JsonValue | undefined };
+
+/** What onRequestEnd receives when the response finishes or the connection closes first. */
+export interface RequestSummary {
+  method: string;
+  /** The framework's route pattern (e.g. "/users/:id") when known, else the path. */
+  route: string;
+  /** The request path without the query string. */
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  tenantId: JsonValue | null;
+  counters: Record<string, number>;
+  /** True when the connection closed before the response finished. */
+  aborted: boolean;
+}
+
+export interface RequestMetrics {
+  /** Date.now() when ingress saw the request. */
+  startTime: number;
+  durationMs: number;
+  counters: Record<string, number>;
+}
+
+export type IngressErrorSource = 'resolve' | 'onRequestEnd' | 'handler';
+
+export interface IngressOptions<Req = IncomingMessage> {
+  /** Context type to run requests in. Default: requestContext. */
+  context?: ContextType<any>;
+  /** Inbound and response request-id header. Default "x-request-id". */
+  header?: string;
+  /** Set the request id on the response. Default true. */
+  responseHeader?: boolean;
+  /** Fields to merge into the context (tenantId, userId, ...); may be async. A throw answers 500. */
+  resolve?: (req: Req) => ResolvedFields | null | undefined | Promise<ResolvedFields | null | undefined>;
+  /** Answer 400 {"error":"tenant_required"} when the context has no tenant. Default false. */
+  requireTenant?: boolean;
+  /** The field requireTenant and summaries read. Default "tenantId". */
+  tenantField?: string;
+  /** Continue/start W3C trace context (traceId, spanId, parentSpanId, traceFlags, traceState). Default true. */
+  trace?: boolean;
+  /** traceFlags for a trace started here. Default "00". */
+  newTraceFlags?: string;
+  /** Called (inside the request's context) when the response finishes or closes early. */
+  onRequestEnd?: (summary: RequestSummary) => void;
+  /** Errors from resolve, onRequestEnd and (node:http) the handler. Default: process warning CTXFRAME_INGRESS_ERROR. */
+  onError?: (error: unknown, source: IngressErrorSource) => void;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** Wraps a node:http handler: it runs in the request's context; a throw/rejection answers 500. */
+export function withRequestContext(handler: RequestHandler, options?: IngressOptions): (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface Ingress {
+  (req: IncomingMessage, res: ServerResponse, next: () => unknown): void;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A connect-style function: next() runs inside the request's context. */
+export function createIngress(options?: IngressOptions): Ingress;
+
+/** Adds n (default 1) to a per-request counter; returns the new value, or undefined outside a request. */
+export function count(name: string, n?: number): number | undefined;
+/** A snapshot of the current request's metrics, or null outside a request. */
+export function requestMetrics(): RequestMetrics | null;
+/** 1-128 characters from [A-Za-z0-9-_.:/+=@]. */
+export function isValidRequestId(value: unknown): value is string;
