@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/express — request context ingress as an Express (4 or 5) middleware. Does not
+// ctxframe/express — request context ingress as an Express middleware (tested with Express 5). Does not
 // require express: the middleware is a plain (req, res, next) function. Mount it first.
 
 const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');

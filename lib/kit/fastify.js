@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/fastify — request context ingress as a Fastify (4 or 5) plugin. Does not require
+// ctxframe/fastify — request context ingress as a Fastify plugin (tested with Fastify 5). Does not require
 // fastify: the plugin uses fastify-plugin semantics (Symbol.for('skip-override')) so its
 // onRequest hook applies to the whole app. Register it before any other onRequest hook.
 

@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/koa — request context ingress as a Koa (2 or 3) middleware. Does not require koa.
+// ctxframe/koa — request context ingress as a Koa middleware (tested with Koa 3). Does not require koa.
 // Use it first: app.use(requestContextMiddleware(options)). resolve() receives Koa's ctx.
 
 const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
