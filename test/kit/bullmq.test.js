@@ -2,13 +2,17 @@
 // ctxframe/bullmq against a real redis-server: the producer (this process) adds jobs inside
 // request contexts; a worker in a separate process (fixtures/bullmq-worker.js) processes each
 // job in its producer's context, including on retries; a job without _ctx runs fresh, warns once.
+// End to end: the worker's log lines, outbound HTTP calls (ctxframe/outbound) and SQL comments
+// in a real PostgreSQL's statement log (ctxframe/kysely) carry the producer's requestId.
 
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
+const http = require('node:http');
 const path = require('node:path');
 const readline = require('node:readline');
 const { Queue } = require('bullmq');
 const { startRedis } = require('../support/redis.js');
+const { startPostgres } = require('../support/postgres.js');
 const { requestContext } = require('../../lib/kit/context.js');
 const { addJob, contextQueue, contextProcessor } = require('../../lib/kit/bullmq.js');
 
@@ -16,8 +20,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FIXTURE = path.join(__dirname, 'fixtures', 'bullmq-worker.js');
 
 // Starts the worker process; resolves once it is ready. `lines` collects its parsed log lines.
-function startWorker(redisUrl, queueName) {
-  const child = spawn(process.execPath, [...process.execArgv, FIXTURE, redisUrl, queueName], {
+function startWorker(...args) {
+  const child = spawn(process.execPath, [...process.execArgv, FIXTURE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const state = { child, lines: [], stderr: '', waiters: [], exited: false };
@@ -58,25 +62,34 @@ function startWorker(redisUrl, queueName) {
 
 describe('ctxframe/bullmq (real redis-server, worker in a separate process)', function () {
   let redis;
+  let pg;
+  let httpServer;
+  const httpSeen = []; // { key, requestId } per request the worker made
   let worker;
   let queue;
 
   before(async () => {
-    redis = await startRedis();
+    [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
+    httpServer = http.createServer((req, res) => {
+      httpSeen.push({ key: new URL(req.url, 'http://x').searchParams.get('key'), requestId: req.headers['x-request-id'] });
+      res.end('ok');
+    });
+    await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const queueName = `ctxframe-test-${process.pid}`;
+    const { hostname, port } = new URL(redis.url);
+    queue = new Queue(queueName, { connection: { host: hostname, port: Number(port) } });
+    worker = startWorker(redis.url, queueName, `http://127.0.0.1:${httpServer.address().port}`, pg.connectionString);
+    await worker.waitFor((lines) => lines.some((l) => l.msg === 'ready'), 'worker ready');
   });
 
   after(async () => {
     if (worker) await worker.stop();
     if (queue) await queue.close();
-    if (redis) await redis.stop();
+    if (httpServer) await new Promise((resolve) => httpServer.close(resolve));
+    await Promise.all([redis && redis.stop(), pg && pg.stop()]);
   });
 
   it('processes 1,000 jobs from 50 concurrent contexts, each in its producer\'s context; retries keep it; a job without _ctx runs fresh and warns once', async () => {
-    const queueName = `ctxframe-test-${process.pid}`;
-    const { hostname, port } = new URL(redis.url);
-    queue = new Queue(queueName, { connection: { host: hostname, port: Number(port) } });
-    worker = startWorker(redis.url, queueName);
-    await worker.waitFor((lines) => lines.some((l) => l.msg === 'ready'), 'worker ready');
 
     const expected = new Map(); // job key -> { requestId, tenantId }
     const producer = contextQueue(queue);
@@ -121,7 +134,7 @@ describe('ctxframe/bullmq (real redis-server, worker in a separate process)', fu
       assert.equal(got && got.length, 1, `job ${key} processed once`);
       assert.equal(got[0].seenInContext, want.requestId, `job ${key}: requestId in the worker's context`);
       assert.equal(got[0].requestId, want.requestId, `job ${key}: requestId in the worker's log line`);
-      assert.equal(got[0].tenantId, want.tenantId, `job ${key}: tenantId`);
+      assert.equal(got[0].tenantId, want.tenantId, `job ${key}: tenantId in the log line`);
       checked++;
     }
     assert.equal(checked, 1000);
@@ -153,10 +166,37 @@ describe('ctxframe/bullmq (real redis-server, worker in a separate process)', fu
     }
     assert.notEqual(plain[0].seenInContext, plain[1].seenInContext);
 
-    await worker.stop();
+    // The worker's stderr is its own pipe: wait for the warning, then count.
+    for (let i = 0; i < 100 && !worker.stderr.includes('CTXFRAME_JOB_CONTEXT_MISSING'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const warnings = worker.stderr.match(/\[CTXFRAME_JOB_CONTEXT_MISSING\]/g) || [];
     assert.equal(warnings.length, 1, `one MISSING warning, stderr:\n${worker.stderr}`);
     assert.doesNotMatch(worker.stderr, /CTXFRAME_JOB_CONTEXT_(MALFORMED|TOO_LARGE|UNKNOWN_VERSION|TAMPERED)/);
+  });
+
+  it('end to end: the consumer\'s log lines, outbound calls and SQL comments carry the producer\'s requestId', async () => {
+    const before = worker.lines.length;
+    const expected = new Map();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => requestContext.withContext(
+      { requestId: `e2e-producer-${i}-${Math.random().toString(36).slice(2, 8)}`, tenantId: `tenant-e2e-${i}` },
+      async () => {
+        const key = `e2e-${i}`;
+        expected.set(key, requestContext.get('requestId'));
+        await addJob(queue, 'work', { key, e2e: true });
+      })));
+    await worker.waitFor((lines) => lines.slice(before).filter((l) => l.msg === 'processed').length >= 10, '10 e2e jobs');
+    const logLines = worker.lines.slice(before).filter((l) => l.msg === 'processed');
+    const pgLog = pg.readLog().split('\n');
+    for (const [key, requestId] of expected) {
+      const line = logLines.find((l) => l.key === key);
+      assert.equal(line.requestId, requestId, `log line of ${key}`);
+      assert.deepEqual(httpSeen.filter((h) => h.key === key).map((h) => h.requestId), [requestId], `HTTP call of ${key}`);
+      const statements = pgLog.filter((l) => l.includes(`'${key}' as job_key`));
+      assert.equal(statements.length, 1, `one logged statement for ${key}`);
+      const i = key.slice(4);
+      assert.ok(statements[0].endsWith(`/*request_id='${requestId}',tenant_id='tenant-e2e-${i}'*/`), statements[0]);
+    }
   });
 
   it('rejects misuse with stable codes', () => {
