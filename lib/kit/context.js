@@ -10,9 +10,6 @@ const { withCode, invalidArgType, outOfRange } = require('../errors.js');
 const DEFAULT_MAX_BYTES = 8192;
 const MAX_DEPTH = 32;
 
-// Contexts this module produced (validated, deep-frozen copies): run() can reuse them as-is.
-const produced = new WeakSet();
-
 function invalidContext(contextName, path, reason) {
   return withCode(TypeError, 'CTXFRAME_INVALID_CONTEXT',
     `Invalid ${contextName} value at ${path}: ${reason}. Context values must be JSON-safe ` +
@@ -151,6 +148,8 @@ function createContext(options = {}) {
     throw outOfRange('options.maxBytes', 'an integer >= 2', maxBytes);
   }
   const storage = new AsyncLocalStorage({ name });
+  // Contexts this type produced (validated against its maxBytes, deep-frozen): reused as-is.
+  const produced = new WeakSet();
 
   function freezeContext(ctx) {
     if (produced.has(ctx)) return ctx;

@@ -240,6 +240,12 @@ describe('kit/context', () => {
     assert.deepEqual(await got, ['emit']);
   });
 
+  it('a context frozen by a type with a larger limit is re-checked by a smaller one', () => {
+    const Big = createContext({ name: 'Big', maxBytes: 8192 });
+    const frozen = Big.freeze({ requestId: 'r', pad: 'x'.repeat(1000) });
+    assert.throws(() => Ctx.run(frozen, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+  });
+
   it('two context types are independent', () => {
     const Other = createContext({ name: 'Other' });
     Ctx.run({ requestId: 'mine' }, () => {
