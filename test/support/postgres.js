@@ -53,6 +53,31 @@ function run(file, args, identity, env) {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const INITDB_ARGS = ['-U', ROLE, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'];
+
+// initdb costs seconds on a busy machine: run it once per machine into a template cluster
+// (created under a staging name, renamed into place when complete) and copy that per start.
+async function templateDataDir(binDir, identity, env) {
+  const uid = identity.uid !== undefined ? identity.uid : process.getuid();
+  const version = path.basename(path.dirname(binDir));
+  const dir = path.join(os.tmpdir(), `ctxframe-pg-template-v1-${version}-${uid}`);
+  if (fs.existsSync(path.join(dir, 'READY'))) return path.join(dir, 'data');
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-pg-staging-'));
+  try {
+    if (identity.uid !== undefined) fs.chownSync(staging, identity.uid, identity.gid);
+    await run(path.join(binDir, 'initdb'), ['-D', path.join(staging, 'data'), ...INITDB_ARGS], identity, env);
+    fs.writeFileSync(path.join(staging, 'READY'), '');
+    try {
+      fs.renameSync(staging, dir);
+    } catch (err) {
+      if (!fs.existsSync(path.join(dir, 'READY'))) throw err; // else: another run won the race
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return path.join(dir, 'data');
+}
+
 async function canQuery(connectionString) {
   const { Client } = require('pg');
   const client = new Client({ connectionString, connectionTimeoutMillis: 1000 });
@@ -68,10 +93,28 @@ async function canQuery(connectionString) {
   }
 }
 
+// Start a cluster from the template; if that fails, drop the template and start from a fresh
+// initdb once (a template left broken by an interrupted run must not break every later run).
 async function startPostgres() {
   const binDir = findBinDir();
   const identity = serverIdentity();
   const env = { PATH: process.env.PATH, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  let template = await templateDataDir(binDir, identity, env);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCluster(binDir, identity, env, template);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      if (err.portInUse) continue; // the random port was taken meanwhile: try another
+      if (template === null) throw err;
+      process.stderr.write('startPostgres: retrying without the template cluster\n');
+      fs.rmSync(path.dirname(template), { recursive: true, force: true });
+      template = null;
+    }
+  }
+}
+
+async function startCluster(binDir, identity, env, template) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-pg-'));
   if (identity.uid !== undefined) fs.chownSync(dir, identity.uid, identity.gid);
   const dataDir = path.join(dir, 'data');
@@ -98,9 +141,11 @@ async function startPostgres() {
   }
 
   try {
-    await run(path.join(binDir, 'initdb'), [
-      '-D', dataDir, '-U', ROLE, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
-    ], identity, env);
+    if (template !== null) {
+      await run('cp', ['-a', template, dataDir], identity, env);
+    } else {
+      await run(path.join(binDir, 'initdb'), ['-D', dataDir, ...INITDB_ARGS], identity, env);
+    }
 
     const port = await freeLoopbackPort();
     const logFd = fs.openSync(logFile, 'a');
@@ -120,7 +165,10 @@ async function startPostgres() {
     ], { ...identity, env, stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     // If the test process dies without calling stop(), take the server down with it.
-    const onProcessExit = () => { if (!exited) child.kill('SIGINT'); };
+    const onProcessExit = () => {
+      if (!exited) child.kill('SIGQUIT'); // immediate shutdown: we are exiting too
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
     process.once('exit', onProcessExit);
     exitPromise = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
@@ -139,8 +187,11 @@ async function startPostgres() {
       }
       await delay(100);
     }
-    throw new Error(`postgres did not accept connections on 127.0.0.1:${port} ` +
-      `(${exited ? `exited ${JSON.stringify(exited)}` : 'timed out'}). Its log:\n${readLog()}`);
+    const log = readLog();
+    const err = new Error(`postgres did not accept connections on 127.0.0.1:${port} ` +
+      `(${exited ? `exited ${JSON.stringify(exited)}` : 'timed out'}). Its log:\n${log}`);
+    err.portInUse = /could not bind|Address already in use/i.test(log);
+    throw err;
   } catch (err) {
     process.stderr.write(`startPostgres: ${err.message}\n`);
     await stop();

@@ -62,7 +62,10 @@ async function startOnce(binary) {
   child.stderr.on('data', (c) => { log += c; });
   let exited = null;
   // If the test process dies without calling stop(), take the server down with it.
-  const onProcessExit = () => { if (!exited) child.kill('SIGKILL'); };
+  const onProcessExit = () => {
+    if (!exited) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', onProcessExit);
   const exitPromise = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
