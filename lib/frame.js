@@ -76,16 +76,14 @@ class Frame {
     return foreign === null ? undefined : MapPrototypeGet(foreign, key);
   }
 
-  // Node's built-in disable() deletes from the current frame in place; so do
-  // we, touching only this frame (entries are never shared, foreign is copied).
+  // Node's built-in disable() deletes from the current frame in place, and
+  // whoever captured this frame object sees it. So do we -- for this Frame
+  // object only: its arrays and maps may be shared with other frames, so
+  // they are replaced, never written.
   disable(key) {
     if (key instanceof StorageKey) {
       const entries = this[kEntries];
-      const index = key.slot << 1;
-      if (entries[index] === key) {
-        entries[index] = undefined;
-        entries[index + 1] = undefined;
-      }
+      if (entries[key.slot << 1] === key) this[kEntries] = entriesWithout(entries, key);
       return;
     }
     const foreign = this[kForeign];
@@ -169,6 +167,14 @@ function frameWith(frame, key, value) {
   return new Frame(entriesWith(frame[kEntries], key, value), frame[kForeign]);
 }
 
+// A new Frame object with the contents of `frame` (one of ours, or nothing):
+// what a finished run() leaves current. Not `frame` itself, because the
+// built-in's disable() changes the current frame object in place and must
+// not reach continuations that captured `frame` earlier.
+function restored(frame) {
+  return frame === undefined ? undefined : new Frame(frame[kEntries], frame[kForeign]);
+}
+
 module.exports = {
   kEntries,
   kForeign,
@@ -180,6 +186,7 @@ module.exports = {
   entriesWithout,
   entriesWithEntryOf,
   frameWith,
+  restored,
   // For tests and diagnostics: how many slots exist and how many are free.
   slotStats() {
     return { slots: slotOwners.length, free: freeSlots.length };

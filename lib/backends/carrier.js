@@ -129,6 +129,18 @@ function createCarrierBackend() {
       return this.#storeIn(readFrame(executionAsyncResource()));
     }
 
+    // The built-in's run() puts back the store it read, so a storage that was
+    // absent before run() is present afterwards, holding undefined: from then
+    // on it reads undefined, not its defaultValue (Node 24's async_hooks
+    // storage). Without a defaultValue the two read the same.
+    #restored(outer) {
+      if (this.#defaultValue === undefined ||
+          (outer !== undefined && outer[this.#index] === this.#key)) {
+        return outer;
+      }
+      return entriesWith(outer, this.#key, undefined);
+    }
+
     #enable() {
       if (!this.#enabled) {
         this.#enabled = true;
@@ -156,7 +168,8 @@ function createCarrierBackend() {
       } finally {
         // Restore our own entry only: what fn entered for others stays.
         const now = readFrame(resource);
-        writeFrame(resource, now === inner ? outer : entriesWithEntryOf(now, this.#key, outer));
+        writeFrame(resource, now === inner ? this.#restored(outer) :
+          entriesWithEntryOf(now, this.#key, this.#restored(outer)));
       }
     }
 

@@ -9,7 +9,7 @@
 // Node's own lib/internal/async_local_storage/async_context_frame.js.
 
 const { ObjectIs, ReflectApply } = require('../primordials');
-const { kEntries, createKey, frameWith } = require('../frame');
+const { kEntries, createKey, frameWith, restored } = require('../frame');
 const { validateOptions, RunScope, bind, snapshot } = require('../storage-common');
 
 function createFrameBackend(slot) {
@@ -60,13 +60,19 @@ function createFrameBackend(slot) {
       if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
       const outer = current();
       const inner = frameWith(outer, this.#key, store);
+      const innerEntries = inner[kEntries];
       setCurrent(inner);
       try {
         return ReflectApply(fn, null, args);
       } finally {
-        // Restore our own storage only: whatever fn entered for others stays.
+        // As the built-in: a new frame, the current one with our storage set
+        // back; what fn entered (or disabled) for others stays. When fn left
+        // the frame as it was, that is `outer`'s contents in a new object.
         const now = current();
-        setCurrent(now === inner ? outer : frameWith(now, this.#key, prior));
+        setCurrent(now === inner && inner[kEntries] === innerEntries &&
+                   (outer === undefined || outer[kEntries] !== undefined) ?
+          restored(outer) :
+          frameWith(now, this.#key, prior));
       }
     }
 
