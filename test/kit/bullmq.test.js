@@ -199,6 +199,29 @@ describe('ctxframe/bullmq (real redis-server, worker in a separate process)', fu
     }
   });
 
+  it('strict: a job without a valid context fails (in BullMQ\'s own terms) and its processor never runs', async () => {
+    const { Worker } = require('bullmq');
+    const name = `ctxframe-strict-${process.pid}`;
+    const { hostname, port } = new URL(redis.url);
+    const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
+    const q = new Queue(name, { connection });
+    let calls = 0;
+    const w = new Worker(name, contextProcessor(async () => { calls++; }, { strict: true }), { connection });
+    try {
+      const failed = new Promise((resolve) => w.on('failed', (job, err) => resolve([job, err])));
+      const added = await q.add('n', { a: 1, _ctx: { v: 1, ctx: { requestId: 'x' }, ts: 1, forged: true } });
+      const [job, err] = await failed;
+      assert.equal(job.id, added.id);
+      assert.equal(err.code, 'CTXFRAME_JOB_CONTEXT_TAMPERED');
+      assert.match(job.failedReason, /strict/);
+      assert.equal(calls, 0);
+    } finally {
+      await w.close();
+      await q.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
   it('rejects misuse with stable codes', () => {
     assert.throws(() => addJob({}, 'x', {}), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => contextQueue(null), { code: 'ERR_INVALID_ARG_TYPE' });

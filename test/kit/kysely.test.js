@@ -4,7 +4,7 @@
 // stay inert; nothing is appended outside a context.
 
 const assert = require('node:assert/strict');
-const { Kysely, PostgresDialect, sql } = require('kysely');
+const { Kysely, PostgresDialect, CamelCasePlugin, sql } = require('kysely');
 const { Pool } = require('pg');
 const { startPostgres } = require('../support/postgres.js');
 const { requestContext, createContext } = require('../../lib/kit/context.js');
@@ -154,6 +154,13 @@ describe('ctxframe/kysely', () => {
       const commented = requestContext.withContext({ requestId: 'r' },
         () => sql`select 1 /* mine */`.compile(db).sql);
       assert.equal(commented, 'select 1 /* mine */');
+      // Another plugin rebuilding the tree (CamelCasePlugin) before or after: still one comment.
+      for (const plugins of [[new CamelCasePlugin(), new ContextCommentPlugin()], [new ContextCommentPlugin(), new CamelCasePlugin()]]) {
+        const other = new Kysely({ dialect: new PostgresDialect({ pool: {} }), plugins });
+        const text = requestContext.withContext({ requestId: 'cc' }, () => other.selectFrom('someTable').select('someId')
+          .where('someId', 'in', other.selectFrom('someTable').select('someId')).compile().sql);
+        assert.equal(text, 'select "some_id" from "some_table" where "some_id" in (select "some_id" from "some_table") /*request_id=\'cc\'*/');
+      }
       // No field present in the context: no comment.
       assert.equal(requestContext.withContext({ requestId: 'r' }, () => {
         return new Kysely({ dialect: new PostgresDialect({ pool: {} }),
