@@ -51,7 +51,8 @@ class GateMapIterator {
   #sourceDone = false; // no more pulls (exhausted, threw, or closed)
   #sourceClosed = false; // we called (or decided against calling) return()
   #pulling = false;
-  #outstanding = 0; // pulled (or being pulled) and not yet delivered
+  #outstanding = 0; // pulled (or being pulled) and not yet released by the consumer
+  #held = 0; // 1 while the consumer holds the last delivered value (until its next next())
   #nextIndex = 0;
   #deliverIndex = 0; // ordered mode: next index to hand out
   #results = new Map(); // ordered: index -> value
@@ -77,6 +78,10 @@ class GateMapIterator {
 
   next() {
     return new Promise((resolve, reject) => {
+      // Asking for the next value releases the one delivered before: read-ahead is
+      // counted against what the consumer has finished with, not what it was handed.
+      this.#outstanding -= this.#held;
+      this.#held = 0;
       this.#consumers.push({ resolve, reject });
       if (!this.#started) this.#begin();
       this.#pump();
@@ -94,20 +99,20 @@ class GateMapIterator {
   }
 
   // Called by the abort watcher when options.signal fires.
-  onAbort(reason) { this.#fail(new GateAbortedError(reason)); }
+  onAbort(reason) { this.#fail(new GateAbortedError(reason), false); }
 
   #begin() {
     this.#started = true;
     if (this.#finished || this.#failure !== null) return; // stopped before the first pull
     if (this.#signal !== undefined && this.#signal.aborted) {
-      this.#fail(new GateAbortedError(this.#signal.reason));
+      this.#fail(new GateAbortedError(this.#signal.reason), false);
       return;
     }
     try {
       this.#iterator = this.#snapshot(openSource, this.#iterable);
     } catch (error) {
       this.#sourceDone = this.#sourceClosed = true;
-      this.#fail(error);
+      this.#fail(error, true);
     }
     this.#iterable = null;
   }
@@ -115,6 +120,7 @@ class GateMapIterator {
   #pump() {
     while (this.#consumers.length > 0) {
       if (this.#failure !== null) {
+        if (!this.#failure.ready) break; // waiting for the source's return() to settle
         const { error } = this.#failure;
         this.#failure = null;
         this.#finished = true;
@@ -127,11 +133,14 @@ class GateMapIterator {
       }
       if (this.#hasResult()) {
         const value = this.#takeResult();
-        this.#outstanding--;
+        // Only the last delivered value is held: a value delivered while another
+        // next() is pending was already asked past.
+        this.#outstanding -= this.#held;
+        this.#held = 1;
         this.#consumers.shift().resolve({ value, done: false });
         continue;
       }
-      if (this.#sourceDone && this.#outstanding === 0) {
+      if (this.#sourceDone && this.#outstanding - this.#held === 0) {
         this.#finish();
         continue;
       }
@@ -181,7 +190,7 @@ class GateMapIterator {
     if (this.#finished || this.#failure !== null) { this.#outstanding--; return; }
     if (result === null || typeof result !== 'object') {
       this.#outstanding--;
-      this.#fail(invalidArgType('iterator result', 'an object', result));
+      this.#fail(invalidArgType('iterator result', 'an object', result), true);
       return;
     }
     if (result.done) {
@@ -198,7 +207,7 @@ class GateMapIterator {
     this.#outstanding--;
     // A source whose next() threw is finished; for await does not call return() then.
     this.#sourceDone = this.#sourceClosed = true;
-    this.#fail(error);
+    this.#fail(error, true);
   }
 
   // Runs in the map's context.
@@ -219,17 +228,25 @@ class GateMapIterator {
 
   #onItemFailed(error) {
     if (this.#finished || this.#failure !== null) return;
-    this.#fail(error);
+    this.#fail(error, true);
   }
 
   // First error wins: abort running items, close the source, hand the error to
-  // the next next() call; everything after it reports done.
-  #fail(error) {
+  // the next next() call; everything after it reports done. An error (from fn, a
+  // timeout, the source) is delivered once the source's return() has settled, so a
+  // consumer that sees it knows the source is closed; an abort is delivered at once
+  // (abort means stop waiting) while the source closes in the background.
+  #fail(error, afterClose) {
     if (this.#finished || this.#failure !== null) return;
-    this.#failure = { error };
+    const failure = { error, ready: !afterClose };
+    this.#failure = failure;
     this.#dropBuffered();
     this.#stop();
-    this.#closeSource().catch(() => {}); // the first error is the one reported
+    this.#closeSource().catch(() => {}).then(() => { // the first error is the one reported
+      if (failure.ready) return;
+      failure.ready = true;
+      this.#pump();
+    });
     this.#pump();
   }
 
