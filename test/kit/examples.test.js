@@ -50,7 +50,7 @@ function startExample(file) {
 }
 
 async function waitForLines(lines, predicate, n) {
-  for (let i = 0; i < 400 && lines.filter(predicate).length < n; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && lines.filter(predicate).length < n; i++) await new Promise((r) => setTimeout(r, 5));
   return lines.filter(predicate);
 }
 

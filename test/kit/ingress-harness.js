@@ -347,7 +347,7 @@ async function runConcurrencyCheck(service, total = 500) {
 }
 
 async function waitFor(predicate, what = 'condition') {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 2000; i++) {
     if (predicate()) return;
     await sleep(5);
   }

@@ -154,14 +154,16 @@ function ingressSuite(kind) {
 
     it('onRequestEnd reports early-closed requests as aborted', async () => {
       service.ends.length = 0;
-      await new Promise((resolve) => {
-        const req = http.request(`${service.url}/work/abort-me?delay=200`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': 't-abort', 'x-request-id': 'abort-1' },
-        });
-        req.on('error', () => resolve());
-        req.end(JSON.stringify({ tag: 'abort-me' }));
-        setTimeout(() => { req.destroy(); resolve(); }, 50);
+      const req = http.request(`${service.url}/work/abort-me?delay=300`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': 't-abort', 'x-request-id': 'abort-1' },
       });
+      const closed = new Promise((resolve) => req.on('close', resolve));
+      req.on('error', () => {});
+      req.end(JSON.stringify({ tag: 'abort-me' }));
+      // Hang up once the handler is running (it logged its first line), before it answers.
+      await waitFor(() => service.lines.some((l) => l.tag === 'abort-me'), 'handler start');
+      req.destroy();
+      await closed;
       await waitFor(() => service.ends.some((e) => e.requestId === 'abort-1'), 'aborted summary');
       const end = service.ends.find((e) => e.requestId === 'abort-1');
       assert.equal(end.aborted, true);
