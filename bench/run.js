@@ -72,6 +72,7 @@ async function benchRuntime(runtime, opts) {
     const variants = variantsFor(counts[workload]);
     const config = spec.config[opts.mode];
     raw[workload] = Object.fromEntries(variants.map((v) => [v, []]));
+    const workloadStart = Date.now();
     for (let rep = 0; rep < reps; rep++) {
       for (const variant of variants) {
         const result = await runOne(runtime, workload, spec, variant, config);
@@ -79,6 +80,7 @@ async function benchRuntime(runtime, opts) {
         log(`[${runtime.id}] ${workload} ${rep + 1}/${reps} ${variant.padEnd(16)} ${result.backend ? `(${result.backend}) ` : ''}${brief(result)}`);
       }
     }
+    log(`[${runtime.id}] ${workload} done in ${((Date.now() - workloadStart) / 1000).toFixed(1)} s`);
   }
   return { raw, counts, summary: summarizeRuntime(runtime, raw, counts) };
 }

@@ -5,23 +5,23 @@
 
 const { WORKLOADS } = require('./plan.js');
 
-// The measures the chart shows: all costs (time, CPU, memory), so below 1 always means cheaper.
+// The measures the chart shows: all costs (CPU time, memory), so below 1 always means cheaper.
 const MEASURES = [
   ['micro', 'run ns', 1, 'run()'],
   ['micro', 'getStore ns', 1, 'getStore()'],
   ['micro', 'enterWith ns', 1, 'enterWith()'],
   ['micro', 'run10 ns', 1, 'run() after 10 used'],
-  ['awaits', 'ms', 1, 'awaits, 1 st.'],
-  ['awaits', 'ms', 10, 'awaits, 10 st.'],
-  ['fanout', 'ms', 1, 'fan-out, 1 st.'],
-  ['fanout', 'ms', 10, 'fan-out, 10 st.'],
+  ['awaits', 'cpu ms', 1, 'awaits CPU, 1 st.'],
+  ['awaits', 'cpu ms', 10, 'awaits CPU, 10 st.'],
+  ['fanout', 'cpu ms', 1, 'fan-out CPU, 1 st.'],
+  ['fanout', 'cpu ms', 10, 'fan-out CPU, 10 st.'],
   ['timers', 'nextTick cpu ms', 1, 'nextTick CPU'],
   ['timers', 'setTimeout cpu ms', 1, 'setTimeout CPU'],
-  ['spans', 'µs/unit', 1, 'spans, 1 st.'],
-  ['spans', 'µs/unit', 10, 'spans, 10 st.'],
+  ['spans', 'cpu µs/unit', 1, 'spans CPU, 1 st.'],
+  ['spans', 'cpu µs/unit', 10, 'spans CPU, 10 st.'],
   ['http', 'cpu µs/req', 1, 'http CPU/req, 1 st.'],
   ['http', 'cpu µs/req', 10, 'http CPU/req, 10 st.'],
-  ['memory', 'heap MB', 1, 'heap after GC'],
+  ['memory', 'retained KB', 1, 'memory retained'],
 ];
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#b07aa1', '#9c755f', '#edc948'];
@@ -58,8 +58,9 @@ function chartSvg(data) {
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">ctxframe ÷ built-in AsyncLocalStorage — cost ratio per workload and runtime (log scale)</text>`);
-  out.push(`<text x="${left}" y="42" fill="#555">Below 1.0: ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions; whiskers: min–max. ${esc(data.meta.date)}, ${esc(data.meta.machine)}.</text>`);
+  out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">ctxframe ÷ built-in AsyncLocalStorage: cost ratio (log scale)</text>`);
+  out.push(`<text x="${left}" y="42" fill="#555">Below 1.0: ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, memory retained.</text>`);
+  out.push(`<text x="${left}" y="57" fill="#555">${esc(data.meta.date.slice(0, 16).replace('T', ' '))} UTC, ${esc(data.meta.machine)}</text>`);
 
   // Grid and axis labels at 1-2-5 steps.
   for (let e = Math.floor(logLo); e <= Math.ceil(logHi); e++) {

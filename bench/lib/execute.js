@@ -62,7 +62,9 @@ function lineReader(stream) {
 
 function load(url, options) {
   const autocannon = require('autocannon');
-  return autocannon({ url, connections: CONNECTIONS, pipelining: 1, ...options });
+  // sampleInt: autocannon only stops at a sample tick (default every 1000 ms), so a 0.5 s run
+  // would last a whole second; 50 ms ticks keep durations and amounts close to what was asked.
+  return autocannon({ url, connections: CONNECTIONS, pipelining: 1, sampleInt: 50, ...options });
 }
 
 async function runServer(runtime, workload, spec, variant, config) {
@@ -80,9 +82,10 @@ async function runServer(runtime, workload, spec, variant, config) {
     if (!port) throw new Error(`unexpected first line: ${portLine}`);
     const url = `http://127.0.0.1:${port}/`;
     if (config.warmupS) await load(url, { duration: config.warmupS });
+    if (config.warmupRequests) await load(url, { amount: config.warmupRequests, ...spec.load });
     child.stdin.write('mark\n');
     if ((await nextLine()) !== 'MARKED') throw new Error('server did not mark');
-    const loadResult = config.requests ? await load(url, { amount: config.requests }) : await load(url, { duration: config.durationS });
+    const loadResult = config.requests ? await load(url, { amount: config.requests, ...spec.load }) : await load(url, { duration: config.durationS, ...spec.load });
     if (loadResult.errors || loadResult.non2xx) throw new Error(`load errors: ${loadResult.errors} errors, ${loadResult.non2xx} non-2xx`);
     child.stdin.write('report\n');
     let line;

@@ -35,7 +35,7 @@ function consoleTable(summary) {
 
 function consoleTargets(summary) {
   const rows = [['target', 'wanted', 'ratio (min–max)', 'met?']];
-  for (const t of summary.targets) rows.push([t.id, t.target, ratioText(t.ratio), verdict(t)]);
+  for (const t of summary.targets) rows.push([t.id, t.target, ratioText(t.ratio), verdict(t) + (t.note ? ` (${t.note})` : '')]);
   return pad(rows);
 }
 
@@ -79,7 +79,7 @@ function markdown(data) {
           const refNote = t && t.ref !== `builtin-${row.count}` ? ` (ratio to ${t.ref}: ${ratioText(t.ratio)})` : '';
           return [metricLabel(row), row.count, med(row.none), med(row.builtin), med(row.ctxframe), ratioText(row.ratio),
             row.ratioNone ? ratioText(row.ratioNone) : '–', row.sanity ? row.sanity.median.toFixed(3) : '',
-            t ? `${t.target}${refNote}` : '', t ? verdict(t) : ''];
+            t ? `${t.target}${refNote}` : '', t ? verdict(t) + (t.note ? ` (${t.note})` : '') : ''];
         })), '');
     }
     if (s.errors.length) {

@@ -80,7 +80,7 @@ function summarizeRuntime(runtime, raw, countsByWorkload) {
     targetSet,
     targetNote: targetSet === backend ? '' : `ctxframe reported backend "${backend}"; judged against the ${targetSet} targets this runtime is meant to get`,
     workloads,
-    targets: judge(seriesOf(raw), targetSet),
+    targets: judge(seriesOf(raw), targetSet, (workload, variant) => ((raw[workload] || {})[variant] || []).map((r) => (r && Number.isFinite(r.requests) ? r.requests : NaN))),
     errors: errorsOf(raw),
   };
 }

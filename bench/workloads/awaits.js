@@ -1,9 +1,9 @@
 'use strict';
 // Workload 1 (awaits): one async function awaits `iterations` trivial async calls inside a context,
-// reading the store every 100 iterations. Metric: wall ms of the loop (after a short warm-up).
+// reading the store every 100 iterations. Metrics: wall ms and CPU ms (process.cpuUsage) of the loop, after a short warm-up.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, msSince, mismatch } = require('../lib/child.js');
+const { readConfig, report, msSince, cpuMsSince, mismatch } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -24,11 +24,13 @@ async function loop(iterations) {
 
 async function main() {
   await variant.enter(() => loop(config.warmup));
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const sum = await variant.enter(() => loop(config.iterations));
   const ms = msSince(start);
+  const cpuMs = cpuMsSince(cpu);
   if (sum !== config.iterations) throw new Error('awaits: lost iterations');
-  report('awaits', variant, { ms }, { iterations: config.iterations });
+  report('awaits', variant, { ms, 'cpu ms': cpuMs }, { iterations: config.iterations });
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

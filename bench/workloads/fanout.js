@@ -1,9 +1,9 @@
 'use strict';
 // Workload 2 (fan-out): `iterations` times, Promise.all of 10 async functions that each await once
-// and read the store, all inside a context. Metric: wall ms.
+// and read the store, all inside a context. Metrics: wall ms and CPU ms.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, msSince, mismatch } = require('../lib/child.js');
+const { readConfig, report, msSince, cpuMsSince, mismatch } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -29,11 +29,13 @@ async function loop(iterations) {
 
 async function main() {
   await variant.enter(() => loop(config.warmup));
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const sum = await variant.enter(() => loop(config.iterations));
   const ms = msSince(start);
+  const cpuMs = cpuMsSince(cpu);
   if (sum !== config.iterations * WIDTH) throw new Error('fan-out: lost tasks');
-  report('fanout', variant, { ms }, { iterations: config.iterations, width: WIDTH });
+  report('fanout', variant, { ms, 'cpu ms': cpuMs }, { iterations: config.iterations, width: WIDTH });
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

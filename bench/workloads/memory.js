@@ -1,6 +1,7 @@
 'use strict';
 // Workload 7 (memory): the server of lib/server.js, run with --expose-gc. The runner marks (full GC,
-// baseline heap), sends `requests` requests with autocannon, then asks for the report: full GC again
+// baseline heap) after `warmupRequests` warm-up requests (so lazily compiled code and caches are in
+// the baseline), sends `requests` requests with autocannon, then asks for the report: full GC again
 // and heapUsed. Metrics: heap MB after the load and GC, and KB retained relative to the baseline.
 
 const { startServer } = require('../lib/server.js');

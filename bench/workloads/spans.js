@@ -1,10 +1,10 @@
 'use strict';
 // Workload 5 (spans): a request-like unit runs inside the variant's context and opens `depth` nested
 // spans, each a run() of storage 0 with a new span store and one await inside — what an APM does.
-// Metric: µs per unit (and units/s), units run one after another.
+// Metrics: wall and CPU µs per unit, and units/s; units run one after another.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, msSince, mismatch } = require('../lib/child.js');
+const { readConfig, report, msSince, cpuMsSince, mismatch } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -29,10 +29,16 @@ async function units(n) {
 
 async function main() {
   await units(config.warmup);
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   await units(config.units);
   const ms = msSince(start);
-  report('spans', variant, { 'µs/unit': (ms * 1000) / config.units, 'units/s': config.units / (ms / 1000) },
+  const cpuMs = cpuMsSince(cpu);
+  report('spans', variant, {
+    'µs/unit': (ms * 1000) / config.units,
+    'cpu µs/unit': (cpuMs * 1000) / config.units,
+    'units/s': config.units / (ms / 1000),
+  },
     { units: config.units, depth: config.depth });
 }
 
