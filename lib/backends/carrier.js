@@ -50,29 +50,45 @@ function createCarrierBackend() {
   // (and on Node 24 --no-async-context-frame already in its constructor), which
   // a process that never enters a ctxframe context should not pay for.
   let carrier = null;
-  let readFrame = (resource) => undefined; // eslint-disable-line no-unused-vars
-  let writeFrame;
+  // How to reach the carrier's value on a resource (see locateCarrierStore):
+  // OWN_PROPERTY resource[storeKey]; IN_HOLDER resource[holderKey][storeKey];
+  // PUBLIC_API carrier.getStore()/enterWith() for a layout we do not know.
+  // Before the carrier starts, storeKey is a symbol nothing is stored under.
+  const OWN_PROPERTY = 0;
+  const IN_HOLDER = 1;
+  const PUBLIC_API = 2;
+  let layout = OWN_PROPERTY;
+  let storeKey = Symbol('ctxframe.carrier.notStarted');
+  let holderKey = null;
+
+  function readFrame(resource) {
+    if (layout === OWN_PROPERTY) return resource[storeKey];
+    if (layout === IN_HOLDER) {
+      const holder = resource[holderKey];
+      return holder === undefined ? undefined : holder[storeKey];
+    }
+    return carrier.getStore();
+  }
+
+  function writeFrame(resource, frame) {
+    if (layout === OWN_PROPERTY) {
+      resource[storeKey] = frame;
+    } else if (layout === IN_HOLDER && resource[holderKey] !== undefined) {
+      resource[holderKey][storeKey] = frame;
+    } else {
+      carrier.enterWith(frame); // also creates the holder on this resource
+    }
+  }
 
   function startCarrier() {
     carrier = new BuiltinAsyncLocalStorage();
     const { key, holder } = locateCarrierStore(carrier);
-    if (key !== null && holder === null) {
-      readFrame = (resource) => resource[key];
-      writeFrame = (resource, frame) => { resource[key] = frame; };
-    } else if (key !== null) {
-      readFrame = (resource) => {
-        const store = resource[holder];
-        return store === undefined ? undefined : store[key];
-      };
-      writeFrame = (resource, frame) => {
-        const store = resource[holder];
-        if (store !== undefined) store[key] = frame;
-        else carrier.enterWith(frame); // creates the holder on this resource
-      };
-    } else { // an unknown layout: the public API, one extra call per access
-      const c = carrier;
-      readFrame = () => c.getStore();
-      writeFrame = (resource, frame) => c.enterWith(frame);
+    if (key === null) {
+      layout = PUBLIC_API;
+    } else {
+      storeKey = key;
+      holderKey = holder;
+      layout = holder === null ? OWN_PROPERTY : IN_HOLDER;
     }
   }
 
@@ -126,7 +142,14 @@ function createCarrierBackend() {
     }
 
     getStore() {
-      return this.#storeIn(readFrame(executionAsyncResource()));
+      if (this.#enabled) {
+        const frame = readFrame(executionAsyncResource());
+        if (frame !== undefined) {
+          const index = this.#index;
+          if (frame[index] === this.#key) return frame[index + 1];
+        }
+      }
+      return this.#defaultValue;
     }
 
     // The built-in's run() puts back the store it read, so a storage that was

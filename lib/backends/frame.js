@@ -56,10 +56,19 @@ function createFrameBackend(slot) {
     }
 
     run(store, fn, ...args) {
-      const prior = this.getStore();
-      if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
       const outer = current();
-      const inner = frameWith(outer, this.#key, store);
+      const key = this.#key;
+      let prior = this.#defaultValue;
+      if (outer !== undefined) {
+        const entries = outer[kEntries];
+        if (entries !== undefined) {
+          if (entries[this.#index] === key) prior = entries[this.#index + 1];
+        } else if (outer.has(key)) {
+          prior = outer.get(key);
+        }
+      }
+      if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
+      const inner = frameWith(outer, key, store);
       const innerEntries = inner[kEntries];
       setCurrent(inner);
       try {
@@ -72,7 +81,7 @@ function createFrameBackend(slot) {
         setCurrent(now === inner && inner[kEntries] === innerEntries &&
                    (outer === undefined || outer[kEntries] !== undefined) ?
           restored(outer) :
-          frameWith(now, this.#key, prior));
+          frameWith(now, key, prior));
       }
     }
 
