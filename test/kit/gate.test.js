@@ -194,6 +194,22 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       assert.deepEqual(await second, ['waiter', 'waiter']);
     });
 
+    it('enterWith() inside a task started from the queue reaches neither the releaser nor the next task', async () => {
+      const gate = new AsyncGate({ concurrency: 1 });
+      const hold = deferred();
+      const first = inContext('a', () => gate.run(async () => { await hold.promise; return seen(); }));
+      const second = inContext('b', () => gate.run(() => {
+        frameStore.enterWith('leak');
+        builtinStore.enterWith('leak');
+        return seen();
+      }));
+      const third = inContext('c', () => gate.run(() => seen()));
+      inContext('a', () => hold.resolve());
+      assert.deepEqual(await first, ['a', 'a']);
+      assert.deepEqual(await second, ['leak', 'leak']);
+      assert.deepEqual(await third, ['c', 'c']);
+    });
+
     it('a task started at once runs in the caller\'s context and sees nested run() values', async () => {
       const gate = new AsyncGate({ concurrency: 4 });
       const result = await inContext('outer', () => frameStore.run('inner', () => gate.run(async () => {
