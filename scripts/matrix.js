@@ -131,7 +131,13 @@ function runMocha(bin, cliFlags, env, mochaArgs, timeoutMs) {
       console.error(`\nmatrix: mode timed out after ${timeoutMs / 60000} min; killing it`);
       killGroup(child, 'SIGKILL');
     }, timeoutMs);
-    child.on('close', (code, signal) => {
+    // mocha exiting is the end of the mode. Processes a test left behind (same process group)
+    // would keep the output pipes open: report and kill them rather than wait for them.
+    let exited = null;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       current = null;
       const text = stripAnsi(tail);
@@ -139,12 +145,42 @@ function runMocha(bin, cliFlags, env, mochaArgs, timeoutMs) {
         const matches = [...text.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\b`, 'gm'))];
         return matches.length ? Number(matches[matches.length - 1][1]) : 0;
       };
-      resolve({ code, signal, timedOut, passing: count('passing'), failing: count('failing'), pending: count('pending') });
+      const [code, signal] = exited || [null, null];
+      resolve({ code, signal, timedOut, leftovers, passing: count('passing'), failing: count('failing'), pending: count('pending') });
+    };
+    let leftovers = false;
+    let settling = false;
+    // After mocha exits: give its children a moment to go, then kill whatever of the group remains.
+    const settle = () => {
+      if (settling) return;
+      settling = true;
+      setTimeout(() => {
+        if (groupAlive(child)) {
+          leftovers = true;
+          killGroup(child, 'SIGKILL');
+        }
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, 500);
+    };
+    child.on('exit', (code, signal) => {
+      exited = [code, signal];
+      setTimeout(settle, 2000); // stdio may be held open by a leftover process
     });
+    child.on('close', () => { if (exited) settle(); });
   });
 }
 
 let current = null;
+function groupAlive(child) {
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 function killGroup(child, signal) {
   try {
     process.kill(-child.pid, signal);
@@ -171,7 +207,7 @@ function pad(value, width) {
 
 function printSummary(rows) {
   const header = ['mode', 'node', 'backend', 'expected', 'passing', 'failing', 'pending', 'seconds', 'result'];
-  const table = [header, ...rows.map((r) => [r.mode, r.version, r.backend, r.expect, r.passing, r.failing, r.pending, r.seconds, r.ok ? 'ok' : `FAIL${r.why ? ` (${r.why})` : ''}`])];
+  const table = [header, ...rows.map((r) => [r.mode, r.version, r.backend, r.expect, r.passing, r.failing, r.pending, r.seconds, (r.ok ? 'ok' : `FAIL (${r.why})`) + (r.note ? `; ${r.note}` : '')])];
   const widths = header.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
   console.log('\n== ctxframe runtime matrix ==');
   for (const row of table) console.log(row.map((cell, i) => pad(cell, widths[i])).join('  ').trimEnd());
@@ -228,10 +264,11 @@ async function main() {
     if (result.timedOut) why.push('timed out');
     else if (result.code !== 0) why.push(result.signal ? `mocha killed by ${result.signal}` : `mocha exit ${result.code}`);
     if (result.passing + result.failing === 0 && !result.timedOut) why.push('no tests ran');
+    if (result.leftovers) console.error(`matrix: processes started by the tests of mode ${mode.name} were still running after mocha exited; killed them`);
     rows.push({
       mode: mode.name, version, backend: probe.backend, expect: mode.expect,
       passing: result.passing, failing: result.failing, pending: result.pending, seconds,
-      ok: why.length === 0, why: why.join(', '),
+      ok: why.length === 0, why: why.join(', '), note: result.leftovers ? 'killed leftover processes' : '',
     });
   }
 
