@@ -51,6 +51,11 @@ describe('core: memory', function () {
     assert.deepStrictEqual(ours, { collected: true }, note);
   });
 
+  it('storages created after others were collected never see their values in old frames', async function () {
+    const { ours, note } = await both('reused slot never shows a dead storage value');
+    assert.deepStrictEqual(ours, { oldCollected: true, leaked: [], checked: 8 * 64, inFreshRun: ['NEW'] }, note);
+  });
+
   it('100,000 runs with distinct dropped storages: heap bounded (< +20 MB) and frames do not grow (< +5 MB per 200)', async function () {
     const ours = await memoryCase('ctxframe', '100k distinct storages');
     const shown = JSON.stringify(ours);

@@ -30,8 +30,8 @@ function parseResult(label, r) {
   return JSON.parse(line);
 }
 
-async function runScenario(impl, file, name) {
-  const r = await runNode([], RUNNER, [impl, file, name], { timeoutMs: 20000 });
+async function runScenario(impl, file, name, env) {
+  const r = await runNode([], RUNNER, [impl, file, name], { timeoutMs: 20000, env });
   const result = parseResult(`${impl} side of "${name}"`, r);
   return { result, child: r };
 }
@@ -43,12 +43,13 @@ function checkSide(label, side) {
 }
 
 // Runs both sides; returns { builtin, ctxframe } results (builtin may be null when skipped).
-async function runParity(file, name, def) {
+// `ctxframeEnv` is extra environment for the ctxframe side only (e.g. CTXFRAME_BACKEND).
+async function runParity(file, name, def, ctxframeEnv) {
   const needs24 = def && def.needs === 'node24api';
   const runBuiltin = !needs24 || BUILTIN_HAS_NODE24_API;
   const [builtin, ctxframe] = await Promise.all([
     runBuiltin ? runScenario('builtin', file, name) : null,
-    runScenario('ctxframe', file, name),
+    runScenario('ctxframe', file, name, ctxframeEnv),
   ]);
   return { builtin, ctxframe };
 }
@@ -57,15 +58,17 @@ function outcome(result) {
   return { log: result.log, error: result.error, exitCode: result.exitCode };
 }
 
-// Define one mocha `it` per scenario of a scenario file.
-function describeParity(title, file) {
+// Define one mocha `it` per scenario of a scenario file. options: { names: [subset],
+// ctxframeEnv: {...} } (the ctxframe side's extra environment, e.g. a forced backend).
+function describeParity(title, file, options = {}) {
   const scenarios = require(file);
   const rt = { frameMode: builtinUsesFrame(), nodeMajor: NODE_MAJOR };
   describe(title, function () {
     for (const [name, def] of Object.entries(scenarios)) {
+      if (options.names && !options.names.includes(name)) continue;
       it(name, async function () {
         this.timeout(45000);
-        const { builtin, ctxframe } = await runParity(file, name, def);
+        const { builtin, ctxframe } = await runParity(file, name, def, options.ctxframeEnv);
         checkSide('ctxframe side', ctxframe);
         const ours = outcome(ctxframe.result);
         if (builtin) {

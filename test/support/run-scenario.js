@@ -25,6 +25,9 @@ if (impl === 'builtin') {
   const ctxframe = require(ROOT);
   ALS = ctxframe.AsyncLocalStorage;
   backend = ctxframe.backend;
+  // A harness that forces a backend says which one it must get.
+  const wanted = process.env.CTXFRAME_SCENARIO_EXPECT_BACKEND;
+  if (wanted && wanted !== backend) throw new Error(`ctxframe backend is ${backend}, expected ${wanted}`);
 } else {
   throw new Error(`unknown implementation ${impl}`);
 }
