@@ -98,6 +98,11 @@ class GateMapIterator {
     return closing.then(() => ({ value, done: true }));
   }
 
+  // throw(error) (used by yield* delegation): stops like return(), then rejects with error.
+  throw(error) {
+    return this.return().then(() => { throw error; });
+  }
+
   // Called by the abort watcher when options.signal fires.
   onAbort(reason) { this.#fail(new GateAbortedError(reason), false); }
 

@@ -317,6 +317,15 @@ describe(`kit/gate map (backend: ${backend})`, () => {
     await assert.rejects(iterator.return(), /cleanup failed/);
   });
 
+  it('works under yield* delegation: throw() closes the source and rethrows', async () => {
+    const state = newState();
+    async function* outer() { yield* map(trackedSource(100, state), (v) => v, { concurrency: 2 }); }
+    const it = outer();
+    assert.deepEqual(await it.next(), { value: 0, done: false });
+    await assert.rejects(it.throw(new Error('stop')), /stop/);
+    assert.equal(state.closed, true);
+  });
+
   it('validates its arguments synchronously', () => {
     assert.throws(() => map(42, (v) => v), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => map([], 'x'), { code: 'ERR_INVALID_ARG_TYPE' });
