@@ -222,4 +222,49 @@ module.exports = {
       ['n>a>n', ['a-inner', 'n-deeper']], ['n>a exit n', ['a-inner', U]], ['n>a exit a', [U, 'n-outer']],
       ['enterWith inside built-in run', ['a-entered', 'n-enter']], ['top', ['a-entered', U]]],
   },
+
+  'a built-in storage and the tested storage: enterWith, disable, exit and snapshot across them': {
+    async fn(ALS, t) {
+      const a = new ALS();
+      const n = new t.Builtin();
+      const n2 = new t.Builtin();
+      const both = () => [a.getStore(), n.getStore()];
+      await a.run('A', async () => {
+        n.enterWith('N-entered');
+        t.log(['built-in enterWith inside run', both()]);
+        await null;
+        t.log(['after await', both()]);
+        await new Promise((r) => setTimeout(r, 1));
+        t.log(['after timer', both()]);
+        n2.run('x', () => {});
+        n2.disable();
+        t.log(['after a built-in run+disable', both()]);
+      });
+      t.log(['outside', both()]);
+      const snapFromBuiltin = n.run('N', () => a.run('A2', () => t.Builtin.snapshot()));
+      const snapFromOurs = n.run('N3', () => a.run('A3', () => ALS.snapshot()));
+      t.log(['built-in snapshot', snapFromBuiltin(() => both())]);
+      t.log(['tested snapshot', snapFromOurs(() => both())]);
+      const boundByBuiltin = a.run('A4', () => n.run('N4', () => t.Builtin.bind(() => both())));
+      t.log(['built-in bind', boundByBuiltin()]);
+      n.run('N5', () => a.run('A5', () => n.exit(() => t.log(['built-in exit inside', both()]))));
+      a.run('A6', () => n.run('N6', () => a.exit(() => t.log(['tested exit inside', both()]))));
+      await n.run('N7', () => a.run('A7', async () => {
+        await new Promise((r) => setImmediate(r));
+        n.disable();
+        t.log(['built-in disabled inside', both()]);
+        await null;
+        t.log(['after await', both()]);
+      }));
+      t.log(['end', both()]);
+    },
+    // run() restores only its own storage, so the built-in's enterWith inside it persists after;
+    // a disabled built-in storage is blank everywhere with async_hooks, only in the current frame
+    // with AsyncContextFrame.
+    expect: (rt) => [['built-in enterWith inside run', ['A', 'N-entered']], ['after await', ['A', 'N-entered']],
+      ['after timer', ['A', 'N-entered']], ['after a built-in run+disable', ['A', 'N-entered']],
+      ['outside', [U, 'N-entered']], ['built-in snapshot', ['A2', 'N']], ['tested snapshot', ['A3', 'N3']],
+      ['built-in bind', ['A4', 'N4']], ['built-in exit inside', ['A5', U]], ['tested exit inside', [U, 'N6']],
+      ['built-in disabled inside', ['A7', U]], ['after await', ['A7', U]], ['end', [U, rt.frameMode ? 'N-entered' : U]]],
+  },
 };
