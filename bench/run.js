@@ -95,6 +95,16 @@ function printRuntime(runtime, summary) {
   if (summary.errors.length) console.log(`\n${summary.errors.length} measurement(s) failed; first: ${summary.errors[0].workload} ${summary.errors[0].variant}: ${summary.errors[0].error}`);
 }
 
+function writeFull(out, meta, runtimes, started, planned) {
+  const snapshot = { ...meta, durationMs: Date.now() - started, loadEnd: loadavg() };
+  if (runtimes.length < planned) snapshot.partial = `${runtimes.length} of ${planned} runtimes so far`;
+  const data = { meta: snapshot, runtimes };
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
+  fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
+  fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
@@ -132,19 +142,18 @@ async function main() {
       const { raw, counts, summary } = await benchRuntime(runtime, opts);
       runtimes.push({ ...runtime, counts, raw, summary });
       printRuntime(runtime, summary);
+      // Written after every runtime, so a run that is stopped early still leaves its results.
+      writeFull(opts.out, meta, runtimes, started, entries.length);
     }
   }
   meta.durationMs = Date.now() - started;
   meta.loadEnd = loadavg();
-  const data = { meta, runtimes: runtimes.map(({ raw, ...rest }) => ({ ...rest, raw })) };
   console.log(`\nDone in ${(meta.durationMs / 1000).toFixed(0)} s (load average at start ${meta.loadStart.join(' / ')}, at end ${meta.loadEnd.join(' / ')}).`);
   if (opts.mode === 'full') {
-    fs.mkdirSync(opts.out, { recursive: true });
-    fs.writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
-    fs.writeFileSync(path.join(opts.out, 'results.md'), `${markdown(data)}\n`);
-    fs.writeFileSync(path.join(opts.out, 'chart.svg'), `${chartSvg(data)}\n`);
+    writeFull(opts.out, meta, runtimes, started, runtimes.length);
     console.log(`Wrote ${path.relative(process.cwd(), opts.out) || '.'}/results.json, results.md, chart.svg`);
   } else {
+    const data = { meta, runtimes };
     const tmp = path.join(opts.out, 'tmp');
     fs.mkdirSync(tmp, { recursive: true });
     fs.writeFileSync(path.join(tmp, 'quick.json'), `${JSON.stringify(data, null, 1)}\n`);

@@ -13,20 +13,20 @@ const WORKLOADS = {
   fanout: {
     title: 'fan-out',
     describe: 'Promise.all of 10 async fns (one await + store read each)',
-    counts: { quick: [1, 10], full: [1, 5, 10, 50] },
+    counts: { quick: [1, 10], full: [1, 10, 50] },
     config: { quick: { iterations: 2e3, warmup: 200 }, full: { iterations: 1e4, warmup: 1e3 } },
   },
   timers: {
     title: 'timers',
     describe: 'nextTick / setImmediate / setTimeout(0) callbacks scheduled inside a context, each reading the store',
     counts: { quick: [1, 10], full: [1, 10, 50] },
-    config: { quick: { count: 2e4, warmup: 2e3 }, full: { count: 2e5, warmup: 1e4 } },
+    config: { quick: { count: 1e4, warmup: 1e3 }, full: { count: 2e5, warmup: 1e4 } },
   },
   micro: {
     title: 'micro',
     describe: 'ns per run() / getStore() / enterWith() / run() after 10 more storages were used',
     counts: { quick: [1, 10], full: [1, 10, 50] },
-    config: { quick: { sampleMs: 1, samples: 20, warmupMs: 20 }, full: { sampleMs: 1, samples: 40, warmupMs: 60 } },
+    config: { quick: { sampleMs: 1, samples: 15, warmupMs: 20 }, full: { sampleMs: 1, samples: 40, warmupMs: 60 } },
   },
   spans: {
     title: 'spans',

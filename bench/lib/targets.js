@@ -53,7 +53,8 @@ function judge(series, backend, requestsOf) {
       const perRequest = (extraKB * 1024) / requests;
       if (perRequest <= rule.slackBytesPerRequest) {
         met = true;
-        note = `+${extraKB.toFixed(1)} KB over ${requests} requests = ${perRequest.toFixed(2)} B/request: within noise`;
+        const sign = extraKB >= 0 ? '+' : '−';
+        note = `median retained ${sign}${Math.abs(extraKB).toFixed(1)} KB vs built-in over ${requests} requests = ${sign}${Math.abs(perRequest).toFixed(2)} B/request: within noise`;
       }
     }
     out.push({ id: t.id, workload: t.workload, metric: t.metric, count: t.count, target: describeTarget(rule, t.count), ref, ratio, met, note });
