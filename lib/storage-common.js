@@ -44,8 +44,16 @@ function bind(fn) {
   return AsyncResource.bind(fn);
 }
 
+// The built-in returns AsyncResource.bind((cb, ...args) => cb(...args)); the
+// same resource and the same call, without bind()'s per-call property
+// definitions, which cost tens of microseconds (measured on Node 20-24).
 function snapshot() {
-  return AsyncResource.bind((cb, ...args) => cb(...args));
+  const resource = new AsyncResource('bound-anonymous-fn');
+  return (cb, ...args) => resource.runInAsyncScope(callInScope, undefined, cb, args);
+}
+
+function callInScope(cb, args) {
+  return cb(...args); // as the built-in: a non-function is "cb is not a function"
 }
 
 module.exports = { validateOptions, RunScope, bind, snapshot };
