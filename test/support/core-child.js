@@ -9,6 +9,12 @@ const { childNodeArgs } = require('./core-runtime.js');
 const MAX_CHILDREN = 2;
 let running = 0;
 const waiting = [];
+const live = new Set();
+
+// mocha --exit ends this process without waiting: take our children with us.
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 function acquire() {
   if (running < MAX_CHILDREN) { running++; return Promise.resolve(); }
@@ -29,6 +35,7 @@ async function runNode(extraFlags, script, args = [], options = {}) {
         env: { ...process.env, ...(options.env || {}) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      live.add(child);
       let stdout = '';
       let stderr = '';
       let timedOut = false;
@@ -36,9 +43,10 @@ async function runNode(extraFlags, script, args = [], options = {}) {
       child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
       const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); },
         options.timeoutMs || 20000);
-      child.on('error', (err) => { clearTimeout(timer); reject(err); });
+      child.on('error', (err) => { clearTimeout(timer); live.delete(child); reject(err); });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        live.delete(child);
         resolve({ code, signal, stdout, stderr, timedOut });
       });
     });
