@@ -11,6 +11,8 @@
 //   --reps N              repetitions (default 5)
 //   --counts 1,10         storage counts instead of the plan's
 //   --out DIR             where --full writes results.json / results.md / chart.svg
+//   --render              rewrite results.md, chart.svg and the table in docs/benchmarks.md from
+//                         DIR/results.json (after changing the report code; measures nothing)
 //
 // Every (runtime, variant, workload) runs in its own process; variants are interleaved within each
 // repetition (none, builtin-1, ctxframe-1, …, ctxframe-builtin, then again). See docs/benchmarks.md.
@@ -22,8 +24,12 @@ const { WORKLOADS, DEFAULT_REPS, variantsFor } = require('./lib/plan.js');
 const { MATRIX, prepare, currentRuntime } = require('./lib/runtimes.js');
 const { runOne } = require('./lib/execute.js');
 const { summarizeRuntime } = require('./lib/summarize.js');
-const { consoleTable, consoleTargets, markdown } = require('./lib/report.js');
-const { chartSvg } = require('./lib/chart.js');
+const { consoleTable, consoleTargets, markdown, readmeTable } = require('./lib/report.js');
+const { chartSvg, MEASURES } = require('./lib/chart.js');
+
+const DOCS = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
 
 const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -42,6 +48,7 @@ function parseArgs(argv) {
     else if (arg === '--reps') opts.reps = Number(value());
     else if (arg === '--counts') opts.counts = list(value()).map(Number);
     else if (arg === '--out') opts.out = path.resolve(value());
+    else if (arg === '--render') opts.mode = 'render';
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -103,12 +110,36 @@ function writeFull(out, meta, runtimes, started, planned) {
   fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
   fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
+  if (!snapshot.partial) fillDocs(out, data);
+}
+
+// The README section's results table, from a complete run written to the default place.
+function fillDocs(out, data) {
+  if (path.resolve(out) !== path.join(__dirname, 'results') || !fs.existsSync(DOCS)) return false;
+  const text = fs.readFileSync(DOCS, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return false;
+  fs.writeFileSync(DOCS, `${text.slice(0, a + START.length)}\n${readmeTable(data, MEASURES)}\n${text.slice(b)}`);
+  return true;
+}
+
+function render(out) {
+  const data = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
+  fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
+  const filled = !data.meta.partial && fillDocs(out, data);
+  console.log(`Rewrote ${out}/results.md and chart.svg${filled ? ' and the table in docs/benchmarks.md' : ''}`);
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
     console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(1, 16).map((l) => l.slice(3)).join('\n'));
+    return;
+  }
+  if (opts.mode === 'render') {
+    render(opts.out);
     return;
   }
   const started = Date.now();

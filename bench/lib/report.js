@@ -92,4 +92,24 @@ function markdown(data) {
   return out.join('\n');
 }
 
-module.exports = { consoleTable, consoleTargets, markdown, num };
+// The README's results table: the main cost ratios (chart measures) per runtime, and the targets
+// met per runtime. Goes between the markers in docs/benchmarks.md.
+function readmeTable(data, measures) {
+  const { meta, runtimes } = data;
+  const out = [];
+  out.push(`Full run of ${meta.date.slice(0, 10)} on ${meta.machine}; ${meta.reps} repetitions; ` +
+    `${(meta.durationMs / 60000).toFixed(0)} min; runtimes: ${runtimes.map((r) => r.label).join(', ')}. ` +
+    'Median ratio ctxframe ÷ built-in (lower is cheaper); all tables and min–max ranges in bench/results/results.md.', '');
+  const rows = measures.map(([workload, metric, count, label]) => [label, ...runtimes.map((rt) => {
+    const row = (rt.summary.workloads[workload] || []).find((r) => r.metric === metric && r.count === count);
+    return row && row.ratio ? row.ratio.median.toFixed(2) : '–';
+  })]);
+  rows.push(['targets met', ...runtimes.map((rt) => {
+    const judged = rt.summary.targets.filter((t) => t.met !== null);
+    return `${judged.filter((t) => t.met).length} / ${judged.length}`;
+  })]);
+  out.push(mdTable(['', ...runtimes.map((rt) => `${rt.label.replace(/^Node /, '')} (${rt.summary.backend})`)], rows));
+  return out.join('\n');
+}
+
+module.exports = { consoleTable, consoleTargets, markdown, readmeTable, num };
