@@ -150,6 +150,11 @@ async function main() {
     runner: process.version,
     reps: opts.reps || DEFAULT_REPS[opts.mode],
     loadStart: loadavg(),
+    plan: Object.fromEntries(opts.workloads.map((w) => [w, {
+      counts: opts.counts || WORKLOADS[w].counts[opts.mode],
+      config: WORKLOADS[w].config[opts.mode],
+      ...(WORKLOADS[w].load ? { load: WORKLOADS[w].load } : {}),
+    }])),
   };
   const runtimes = [];
   if (opts.mode === 'quick') {
