@@ -28,6 +28,10 @@ if (impl === 'builtin') {
   // A harness that forces a backend says which one it must get.
   const wanted = process.env.CTXFRAME_SCENARIO_EXPECT_BACKEND;
   if (wanted && wanted !== backend) throw new Error(`ctxframe backend is ${backend}, expected ${wanted}`);
+} else if (impl === 'naive') {
+  // Only for the harness' own test: an implementation that must fail parity.
+  ALS = require('./core-naive-als.js').NaiveAsyncLocalStorage;
+  backend = 'naive';
 } else {
   throw new Error(`unknown implementation ${impl}`);
 }
@@ -84,7 +88,7 @@ process.on('exit', (code) => {
 setTimeout(() => {
   result.hung = true;
   process.exit(70);
-}, 8000).unref();
+}, Number(process.env.CTXFRAME_SCENARIO_WATCHDOG_MS) || 8000).unref();
 
 const scenarios = require(path.resolve(scenarioFile));
 const def = scenarios[scenarioName];
