@@ -76,7 +76,7 @@ async function benchRuntime(runtime, opts) {
   for (const workload of opts.workloads) {
     const spec = WORKLOADS[workload];
     counts[workload] = opts.counts || spec.counts[opts.mode];
-    const variants = variantsFor(counts[workload]);
+    const variants = variantsFor(counts[workload], spec);
     const config = spec.config[opts.mode];
     raw[workload] = Object.fromEntries(variants.map((v) => [v, []]));
     const workloadStart = Date.now();
