@@ -15,11 +15,13 @@ const { builtinUsesFrame, ROOT } = require('./core-runtime.js');
 const RESULT_MARK = '@@CTXFRAME_SCENARIO_RESULT@@';
 const [impl, scenarioFile, scenarioName] = process.argv.slice(2);
 
-const Builtin = require('node:async_hooks').AsyncLocalStorage;
+// Read lazily on the ctxframe side: touching async_hooks.AsyncLocalStorage makes Node decide its
+// AsyncContextFrame mode, which ctxframe must do by itself (an app may never touch it).
+const builtinClass = () => require('node:async_hooks').AsyncLocalStorage;
 let ALS;
 let backend;
 if (impl === 'builtin') {
-  ALS = Builtin;
+  ALS = builtinClass();
   backend = 'node';
 } else if (impl === 'ctxframe') {
   const ctxframe = require(ROOT);
@@ -62,7 +64,7 @@ const log = [];
 const t = {
   impl,
   backend,
-  Builtin,
+  get Builtin() { return builtinClass(); },
   root: ROOT,
   frameMode: builtinUsesFrame(),
   nodeMajor: Number(process.versions.node.split('.')[0]),
