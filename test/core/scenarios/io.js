@@ -248,4 +248,22 @@ module.exports = {
     expect: (rt) => [['pipeline cb', U, 'pipeline'], ['stream/promises pipeline', 'promises'],
       ['finished cb', rt.nodeMajor >= 22 ? 'finished' : U], U],
   },
+
+  'child_process.execFile callback and exit event': {
+    async fn(ALS, t) {
+      const { execFile } = require('node:child_process');
+      const a = new ALS();
+      const seen = {};
+      await new Promise((resolve) => a.run('execFile', () => {
+        const cp = execFile(process.execPath, ['-e', 'process.stdout.write("ok")'], (err, stdout) => {
+          seen.callback = [err, stdout, a.getStore()];
+          resolve();
+        });
+        cp.on('exit', (code) => { seen.exit = [code, a.getStore()]; });
+      }));
+      await new Promise((r) => setImmediate(r));
+      t.log(seen);
+    },
+    expect: [{ callback: [null, 'ok', 'execFile'], exit: [0, 'execFile'] }],
+  },
 };

@@ -164,4 +164,24 @@ module.exports = {
     },
     expect: [['outside right after', U], ['resolved value', 'r'], ['after await p', U]],
   },
+
+  'enterWith inside a promise reaction or microtask does not leak into the next one': {
+    async fn(ALS, t) {
+      const a = new ALS();
+      const p = Promise.resolve();
+      const done = [];
+      a.run('r1', () => done.push(p.then(() => { a.enterWith('leak1'); t.log(['reaction 1', a.getStore()]); })));
+      a.run('r2', () => done.push(p.then(() => t.log(['reaction 2', a.getStore()]))));
+      done.push(p.then(() => t.log(['reaction 3 (no context)', a.getStore()])));
+      await Promise.all(done);
+      await new Promise((resolve) => {
+        a.run('m1', () => queueMicrotask(() => { a.enterWith('leak2'); t.log(['microtask 1', a.getStore()]); }));
+        queueMicrotask(() => t.log(['microtask 2 (no context)', a.getStore()]));
+        a.run('m3', () => queueMicrotask(() => { t.log(['microtask 3', a.getStore()]); resolve(); }));
+      });
+      t.log(['after', a.getStore()]);
+    },
+    expect: [['reaction 1', 'leak1'], ['reaction 2', 'r2'], ['reaction 3 (no context)', U],
+      ['microtask 1', 'leak2'], ['microtask 2 (no context)', U], ['microtask 3', 'm3'], ['after', U]],
+  },
 };

@@ -129,4 +129,27 @@ module.exports = {
     },
     expect: [['arg', 'this', 'res'], [['b', 'bound'], 'res'], U, ['in scope', U], ['timer in scope', 'res']],
   },
+
+  'events.once, AbortSignal listeners and MessageChannel messages': {
+    async fn(ALS, t) {
+      const { EventEmitter, once } = require('node:events');
+      const { MessageChannel } = require('node:worker_threads');
+      const a = new ALS();
+      const ee = new EventEmitter();
+      const waited = a.run('once', () => once(ee, 'go').then(() => a.getStore()));
+      a.run('emitter', () => ee.emit('go'));
+      t.log(['events.once', await waited]);
+      const ac = new AbortController();
+      a.run('listener', () => ac.signal.addEventListener('abort', () => t.log(['abort listener', a.getStore()])));
+      a.run('aborter', () => ac.abort());
+      const { port1, port2 } = a.run('channel', () => new MessageChannel());
+      const got = new Promise((resolve) => a.run('on message', () => port2.once('message', (m) => resolve([m, a.getStore()]))));
+      a.run('poster', () => port1.postMessage('hi'));
+      t.log(['port message', await got]);
+      port1.close();
+      port2.close();
+    },
+    // A MessagePort is an async resource: its listeners run in the context it was created in.
+    expect: [['events.once', 'once'], ['abort listener', 'aborter'], ['port message', ['hi', 'channel']]],
+  },
 };
