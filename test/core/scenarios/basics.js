@@ -356,4 +356,53 @@ module.exports = {
     },
     expect: ['s1', U, 'inner', 'outer', 2, 1, U, U, 'across await', U, ['timer', 'timer']],
   },
+
+  'disable() then re-enable by run/enterWith: what work scheduled before disable sees': {
+    async fn(ALS, t) {
+      const a = new ALS();
+      const seen = {};
+      let fire;
+      const gate = new Promise((r) => { fire = r; });
+      a.run('before-1', () => {
+        setTimeout(() => { seen.timer = a.getStore(); }, 5);
+        gate.then(() => { seen.reaction = a.getStore(); });
+      });
+      a.run('before-2', () => {
+        setImmediate(() => { seen.immediate = a.getStore(); });
+      });
+      a.disable();
+      seen.afterDisable = a.getStore();
+      a.run('re-enabled', () => {
+        seen.inNewRun = a.getStore();
+        fire();
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      a.enterWith('entered');
+      const late = a.run('late', () => new Promise((r) => setTimeout(() => r(a.getStore()), 1)));
+      seen.late = await late;
+      seen.end = a.getStore();
+      t.log(seen);
+    },
+    // disable() blanks the storage for the current execution only; work captured earlier keeps
+    // its store and shows it again once the storage is enabled (every runtime mode).
+    expect: [{ afterDisable: U, inNewRun: 're-enabled', reaction: 'before-1', immediate: 'before-2',
+      timer: 'before-1', late: 'late', end: 'entered' }],
+  },
+
+  'exit() and run() restore only their own storage, also around enterWith': {
+    fn(ALS, t) {
+      const a = new ALS();
+      const b = new ALS();
+      a.run(1, () => {
+        a.exit(() => { a.enterWith(5); b.enterWith('b5'); });
+        t.log([a.getStore(), b.getStore()]);
+        b.run('b', () => { a.enterWith(6); });
+        t.log([a.getStore(), b.getStore()]);
+      });
+      t.log([a.getStore(), b.getStore()]);
+    },
+    // With async_hooks exit() only switches the storage off, so an enterWith inside it persists;
+    // with AsyncContextFrame exit() is run(undefined) and restores.
+    expect: (rt) => [[rt.frameMode ? 1 : 5, 'b5'], [6, 'b5'], [U, 'b5']],
+  },
 };
