@@ -405,4 +405,33 @@ module.exports = {
     // with AsyncContextFrame exit() is run(undefined) and restores.
     expect: (rt) => [[rt.frameMode ? 1 : 5, 'b5'], [6, 'b5'], [U, 'b5']],
   },
+
+  'storages created after a disable() never see the disabled storage\'s values in old frames': {
+    async fn(ALS, t) {
+      const olds = Array.from({ length: 8 }, () => new ALS());
+      let fresh = [];
+      let fire;
+      const gate = new Promise((r) => { fire = r; });
+      const reactions = [];
+      olds.forEach((s, i) => s.run(`old${i}`, () => {
+        reactions.push(gate.then(() => ({
+          own: s.getStore(),
+          freshDefined: fresh.map((f) => f.getStore()).filter((v) => v !== undefined),
+        })));
+      }));
+      for (const s of olds) s.disable();
+      fresh = Array.from({ length: 64 }, () => new ALS());
+      fresh.forEach((f, i) => f.run(`fresh${i}`, () => {}));
+      fresh[3].enterWith('entered3');
+      fire();
+      const seen = await Promise.all(reactions);
+      t.log(seen.map((r) => r.freshDefined));
+      olds[0].run('re-enabled', () => {});
+      t.log(olds.map((s) => s.getStore()));
+      t.log(fresh.map((f) => f.getStore()).filter((v) => v !== undefined));
+    },
+    // The reactions ran with the gate's context (none), so each sees fresh[3]'s enterWith only if
+    // it leaked — it must not; the old storages read blank while disabled.
+    expect: [[[], [], [], [], [], [], [], []], [U, U, U, U, U, U, U, U], ['entered3']],
+  },
 };
