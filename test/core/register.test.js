@@ -68,6 +68,23 @@ console.log(JSON.stringify({
 `,
 };
 
+FILES['app-worker.js'] = `const { Worker } = require('node:worker_threads');
+const code = \`
+  const { parentPort } = require('node:worker_threads');
+  const { AsyncLocalStorage } = require('node:async_hooks');
+  const cf = require(\${JSON.stringify(require.resolve('ctxframe'))});
+  const a = new AsyncLocalStorage();
+  a.run('w', async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    parentPort.postMessage({ replaced: AsyncLocalStorage === cf.AsyncLocalStorage, store: a.getStore(), backend: cf.backend });
+  });
+\`;
+const w = new Worker(code, { eval: true });
+let msg;
+w.on('message', (m) => { msg = m; });
+w.on('exit', (exitCode) => console.log(JSON.stringify({ ...msg, exitCode })));
+`;
+
 const STORES_OK = { afterAwait: ['app', 'early'], inTimer: ['app', 'early'] };
 
 describe('core: register and the ESM entry', function () {
@@ -111,6 +128,11 @@ describe('core: register and the ESM entry', function () {
       });
     });
   }
+
+  it('node -r ctxframe/register: worker threads inherit the preload and get ctxframe\'s class too', async function () {
+    const out = await runApp(['-r', 'ctxframe/register'], 'app-worker.js');
+    assert.deepStrictEqual(out, { replaced: true, store: 'w', backend: expectedBackend(), exitCode: 0 });
+  });
 
   it('without register nothing is replaced, and the ESM entry still matches the CommonJS one', async function () {
     const cjs = await runApp([], 'app.js');
