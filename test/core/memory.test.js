@@ -46,6 +46,11 @@ describe('core: memory', function () {
     assert.deepStrictEqual(ours, { collectedWhilePending: true, collectedAfter: true, reactionRan: 'ran' }, note);
   });
 
+  it('a disabled storage is collectable while a frame a built-in storage copied from it is pending', async function () {
+    const { ours, note } = await both('disabled storage in a frame copied by a built-in storage');
+    assert.deepStrictEqual(ours, { collectedWhilePending: true, collectedAfter: true, builtinSeen: 'copied' }, note);
+  });
+
   it('a storage dropped without disable() is collectable once its runs finished', async function () {
     const { ours, note } = await both('storage dropped without disable');
     assert.deepStrictEqual(ours, { collected: true }, note);
