@@ -11,6 +11,8 @@
 //   --reps N              repetitions (default 5)
 //   --counts 1,10         storage counts instead of the plan's
 //   --out DIR             where --full writes results.json / results.md / chart.svg
+//   --merge               with --full: replace only the measured workloads (and runtimes) in the
+//                         existing DIR/results.json, keep the rest
 //   --render              rewrite results.md, chart.svg and the table in docs/benchmarks.md from
 //                         DIR/results.json (after changing the report code; measures nothing)
 //
@@ -49,6 +51,7 @@ function parseArgs(argv) {
     else if (arg === '--counts') opts.counts = list(value()).map(Number);
     else if (arg === '--out') opts.out = path.resolve(value());
     else if (arg === '--render') opts.mode = 'render';
+    else if (arg === '--merge') opts.merge = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -57,6 +60,7 @@ function parseArgs(argv) {
   if (opts.reps !== null && !(Number.isInteger(opts.reps) && opts.reps >= 1)) throw new Error('--reps needs a positive integer');
   if (opts.counts && !opts.counts.every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--counts needs positive integers');
   if (opts.only && opts.mode !== 'full') throw new Error('--only selects runtimes of the full matrix: use it with --full');
+  if (opts.merge && opts.mode !== 'full') throw new Error('--merge works with --full');
   return opts;
 }
 
@@ -102,10 +106,38 @@ function printRuntime(runtime, summary) {
   if (summary.errors.length) console.log(`\n${summary.errors.length} measurement(s) failed; first: ${summary.errors[0].workload} ${summary.errors[0].variant}: ${summary.errors[0].error}`);
 }
 
-function writeFull(out, meta, runtimes, started, planned) {
+// --merge: the new measurements of some workloads replace those in an earlier full run.
+function mergeInto(out, meta, runtimes) {
+  const file = path.join(out, 'results.json');
+  if (!fs.existsSync(file)) throw new Error(`--merge: ${file} does not exist`);
+  const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const merged = old.runtimes.map((rt) => {
+    const fresh = runtimes.find((r) => r.id === rt.id);
+    if (!fresh) return rt;
+    const raw = { ...rt.raw, ...fresh.raw };
+    const counts = { ...rt.counts, ...fresh.counts };
+    return { ...rt, raw, counts, summary: summarizeRuntime(rt, raw, counts) };
+  });
+  for (const fresh of runtimes) if (!merged.some((r) => r.id === fresh.id)) merged.push(fresh);
+  const note = `${Object.keys(meta.plan).join(', ')} re-measured ${meta.date} (${(meta.durationMs / 60000).toFixed(1)} min, load ${meta.loadStart.join('/')})`;
+  const mergedMeta = { ...old.meta, merged: [...(old.meta.merged || []), note], plan: { ...(old.meta.plan || {}), ...meta.plan } };
+  return { meta: mergedMeta, runtimes: merged };
+}
+
+// After every runtime (final = false) and once at the end (final = true). A merge happens once,
+// at the end.
+function writeFull(out, meta, runtimes, started, planned, merge, final) {
   const snapshot = { ...meta, durationMs: Date.now() - started, loadEnd: loadavg() };
   if (runtimes.length < planned) snapshot.partial = `${runtimes.length} of ${planned} runtimes so far`;
-  const data = { meta: snapshot, runtimes };
+  if (merge) {
+    if (final) writeData(out, mergeInto(out, snapshot, runtimes));
+    return;
+  }
+  writeData(out, { meta: snapshot, runtimes });
+}
+
+function writeData(out, data) {
+  const snapshot = data.meta;
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
@@ -179,14 +211,14 @@ async function main() {
       runtimes.push({ ...runtime, counts, raw, summary });
       printRuntime(runtime, summary);
       // Written after every runtime, so a run that is stopped early still leaves its results.
-      writeFull(opts.out, meta, runtimes, started, entries.length);
+      writeFull(opts.out, meta, runtimes, started, entries.length, opts.merge, false);
     }
   }
   meta.durationMs = Date.now() - started;
   meta.loadEnd = loadavg();
   console.log(`\nDone in ${(meta.durationMs / 1000).toFixed(0)} s (load average at start ${meta.loadStart.join(' / ')}, at end ${meta.loadEnd.join(' / ')}).`);
   if (opts.mode === 'full') {
-    writeFull(opts.out, meta, runtimes, started, runtimes.length);
+    writeFull(opts.out, meta, runtimes, started, runtimes.length, opts.merge, true);
     console.log(`Wrote ${path.relative(process.cwd(), opts.out) || '.'}/results.json, results.md, chart.svg`);
   } else {
     const data = { meta, runtimes };
