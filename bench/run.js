@@ -158,6 +158,9 @@ function fillDocs(out, data) {
 
 function render(out) {
   const data = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  // Summaries and verdicts are recomputed from the raw measurements with the current code.
+  for (const rt of data.runtimes) rt.summary = summarizeRuntime(rt, rt.raw, rt.counts);
+  fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
   fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
   const filled = !data.meta.partial && fillDocs(out, data);

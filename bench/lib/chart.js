@@ -21,7 +21,7 @@ const MEASURES = [
   ['spans', 'cpu µs/unit', 10, 'spans CPU, 10 st.'],
   ['http', 'cpu µs/req', 1, 'http CPU/req, 1 st.'],
   ['http', 'cpu µs/req', 10, 'http CPU/req, 10 st.'],
-  ['memory', 'retained KB', 1, 'memory retained'],
+  ['memory', 'heap MB', 1, 'heap after GC'], // retained KB can be ≤ 0: no log scale for it
 ];
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#b07aa1', '#9c755f', '#edc948'];
@@ -35,7 +35,8 @@ function chartSvg(data) {
     bars: runtimes.map((rt) => {
       const rows = rt.summary.workloads[workload] || [];
       const row = rows.find((r) => r.metric === metric && r.count === count);
-      return row && row.ratio ? row.ratio : null;
+      // A log scale has no place for ratios ≤ 0 (possible when a difference is the metric).
+      return row && row.ratio && row.ratio.min > 0 ? row.ratio : null;
     }),
   })).filter((g) => g.bars.some(Boolean));
 
@@ -51,7 +52,8 @@ function chartSvg(data) {
   const top = 70;
   const plotH = 340;
   const width = Math.max(760, left + groups.length * groupW + 30);
-  const legendRows = Math.ceil(runtimes.length / 3);
+  const legendColumns = 2;
+  const legendRows = Math.ceil(runtimes.length / legendColumns);
   const height = top + plotH + 120 + legendRows * 18;
   const y = (v) => top + plotH - ((Math.log10(v) - logLo) / (logHi - logLo)) * plotH;
 
@@ -59,7 +61,7 @@ function chartSvg(data) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">ctxframe ÷ built-in AsyncLocalStorage: cost ratio (log scale)</text>`);
-  out.push(`<text x="${left}" y="42" fill="#555">Below 1.0: ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, memory retained.</text>`);
+  out.push(`<text x="${left}" y="42" fill="#555">Below 1.0: ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, heap after GC.</text>`);
   out.push(`<text x="${left}" y="57" fill="#555">${esc(data.meta.date.slice(0, 16).replace('T', ' '))} UTC, ${esc(data.meta.machine)}</text>`);
 
   // Grid and axis labels at 1-2-5 steps.
@@ -96,8 +98,8 @@ function chartSvg(data) {
 
   const legendTop = top + plotH + 100;
   runtimes.forEach((rt, i) => {
-    const lx = left + (i % 3) * 250;
-    const ly = legendTop + Math.floor(i / 3) * 18;
+    const lx = left + (i % legendColumns) * 460;
+    const ly = legendTop + Math.floor(i / legendColumns) * 18;
     out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`);
     out.push(`<text x="${lx + 15}" y="${ly}">${esc(rt.label)} (${esc(rt.summary.backend)})</text>`);
   });

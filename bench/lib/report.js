@@ -61,11 +61,24 @@ function markdown(data) {
     '"sanity" is ctxframe with CTXFRAME_BACKEND=builtin ÷ built-in (should be ~1). See docs/benchmarks.md for the method.', '');
 
   out.push('## Targets (issue 3)', '');
+  out.push('Median paired ratio; ✓ met, ✗ missed, (✗) missed but the min–max range of the repetitions includes the target. ' +
+    'Each runtime is judged against the targets of the backend it is meant to use (frame or carrier).', '');
   const runtimes = data.runtimes;
+  const { TARGETS } = require('./targets.js');
+  const wanted = (id, set) => {
+    for (const rt of runtimes) {
+      const t = rt.summary.targetSet === set && rt.summary.targets.find((x) => x.id === id);
+      if (t) return t.target;
+    }
+    const rule = TARGETS.find((x) => x.id === id)[set];
+    return rule ? `${rule.max !== undefined ? '≤' : '≥'} ${rule.max !== undefined ? rule.max : rule.min}` : 'n/a';
+  };
   const ids = [...new Set(runtimes.flatMap((r) => r.summary.targets.map((t) => t.id)))];
-  out.push(mdTable(['target', ...runtimes.map((r) => `${r.label} (${r.summary.backend})`)], ids.map((id) => [id, ...runtimes.map((r) => {
+  out.push(mdTable(['target', 'frame target', 'carrier target', ...runtimes.map((r) => `${r.label.replace(/^Node /, '')} (${r.summary.backend})`)], ids.map((id) => [id, wanted(id, 'frame'), wanted(id, 'carrier'), ...runtimes.map((r) => {
     const t = r.summary.targets.find((x) => x.id === id);
-    return t ? `${t.ratio ? `**${t.ratio.median.toFixed(3)}**` : '–'} ${t.met === null ? '' : t.met ? '✓' : '✗'} (${t.target})` : 'n/a';
+    if (!t) return 'n/a';
+    const mark = t.met === null ? '' : t.met ? '✓' : t.note ? '(✗)' : '✗';
+    return `${t.ratio ? t.ratio.median.toFixed(3) : '–'} ${mark}`;
   })])), '');
 
   for (const rt of runtimes) {
