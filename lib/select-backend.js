@@ -62,7 +62,8 @@ function selectBackend(env = process.env) {
       'ctxframe: the native bridge for this Node.js ' +
       `(${process.version}, ABI ${process.versions.modules}) could not be loaded ` +
       `(${native.loadError && native.loadError.message.split('\n')[0]}); running on the ` +
-      'carrier backend, which is correct but slower. Fix: npm rebuild ctxframe ' +
+      'carrier backend, which is correct everywhere but, where Node runs AsyncLocalStorage ' +
+      'on AsyncContextFrame, slower than the frame backend. Fix: npm rebuild ctxframe ' +
       '(needs a C/C++ toolchain). Set CTXFRAME_BACKEND=carrier to silence this.');
     return { name: 'carrier', slot: null };
   }
