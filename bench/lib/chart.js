@@ -61,7 +61,7 @@ function chartSvg(data) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">ctxframe ÷ built-in AsyncLocalStorage: cost ratio (log scale)</text>`);
-  out.push(`<text x="${left}" y="42" fill="#555">Below 1.0: ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, heap after GC.</text>`);
+  out.push(`<text x="${left}" y="42" fill="#555">Black line: 1.0 = same cost as the built-in; below it ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, heap after GC.</text>`);
   out.push(`<text x="${left}" y="57" fill="#555">${esc(data.meta.date.slice(0, 16).replace('T', ' '))} UTC, ${esc(data.meta.machine)}</text>`);
 
   // Grid and axis labels at 1-2-5 steps.
@@ -94,7 +94,6 @@ function chartSvg(data) {
 
   // The 1.0 line on top of the bars.
   out.push(`<line x1="${left}" x2="${width - 20}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" stroke="#000" stroke-width="1.5"/>`);
-  out.push(`<text x="${width - 22}" y="${(y(1) - 4).toFixed(1)}" text-anchor="end" font-weight="bold">1.0 = same cost as built-in</text>`);
 
   const legendTop = top + plotH + 100;
   runtimes.forEach((rt, i) => {
