@@ -107,14 +107,30 @@ class Frame {
   }
 }
 
+const MAX_PREALLOCATED_GAP = 64;
+
 // --- entries: [key, store, key, store, ...], a key at 2 * its slot ---------
 // The carrier backend uses entries arrays as its frames; the frame backend
 // wraps them in a Frame. Every function returns a fresh array: an entries
 // array that a continuation may have captured is never written.
 
 function entriesWith(entries, key, value) {
-  const next = entries === undefined ? [] : entries.slice();
   const index = key.slot << 1;
+  const length = entries === undefined ? 0 : entries.length;
+  if (index === 0 && length <= 2) {
+    return [key, value]; // one storage, the common case: a literal, at its final size
+  }
+  let next;
+  if (index < length || index - length > MAX_PREALLOCATED_GAP) {
+    // In place, or so far beyond (slots of storages not yet collected) that
+    // V8 should keep the array sparse rather than allocate every hole.
+    next = length === 0 ? [] : entries.slice();
+  } else {
+    // Growing a little: allocate the final length once rather than letting
+    // the writes below grow the array (which over-allocates and copies).
+    next = new Array(index + 2);
+    for (let i = 0; i < length; i++) next[i] = entries[i];
+  }
   next[index] = key;
   next[index + 1] = value;
   return next;

@@ -94,10 +94,12 @@ function createCarrierBackend() {
 
   // Keys of storages that are disabled now: new frames leave them out.
   const disabledKeys = new SafeMap();
+  let anyDisabled = false; // disabledKeys.size !== 0, read on every new frame
   const strip = (frame) => {
     for (const key of disabledKeys.keys()) {
       if (!isLiveKey(key)) { // its storage was collected: nothing reads it
         disabledKeys.delete(key);
+        anyDisabled = disabledKeys.size !== 0;
         continue;
       }
       const index = key.slot << 1;
@@ -110,7 +112,7 @@ function createCarrierBackend() {
   };
   const withStore = (frame, key, store) => {
     const next = entriesWith(frame, key, store);
-    return disabledKeys.size === 0 ? next : strip(next);
+    return anyDisabled ? strip(next) : next;
   };
 
   class AsyncLocalStorage {
@@ -168,6 +170,7 @@ function createCarrierBackend() {
       if (!this.#enabled) {
         this.#enabled = true;
         disabledKeys.delete(this.#key);
+        anyDisabled = disabledKeys.size !== 0;
       }
     }
 
@@ -183,7 +186,7 @@ function createCarrierBackend() {
       const resource = executionAsyncResource();
       const outer = readFrame(resource);
       if (ObjectIs(store, this.#storeIn(outer))) return ReflectApply(fn, null, args);
-      this.#enable();
+      if (!this.#enabled) this.#enable();
       const inner = withStore(outer, this.#key, store);
       writeFrame(resource, inner);
       try {
@@ -191,9 +194,17 @@ function createCarrierBackend() {
       } finally {
         // Restore our own entry only: what fn entered for others stays.
         const now = readFrame(resource);
-        writeFrame(resource, now === inner ? this.#restored(outer) :
-          entriesWithEntryOf(now, this.#key, this.#restored(outer)));
+        if (now === inner && this.#defaultValue === undefined) writeFrame(resource, outer);
+        else this.#restore(resource, now, inner, outer);
       }
+    }
+
+    // run()'s way back when fn changed the frame, or a defaultValue makes
+    // presence visible (see #restored).
+    #restore(resource, now, inner, outer) {
+      const restored = this.#restored(outer);
+      writeFrame(resource, now === inner ? restored :
+        entriesWithEntryOf(now, this.#key, restored));
     }
 
     exit(fn, ...args) {
@@ -224,6 +235,7 @@ function createCarrierBackend() {
       if (this.#enabled) {
         this.#enabled = false;
         disabledKeys.set(this.#key, true);
+        anyDisabled = true;
       }
     }
 
