@@ -5,6 +5,7 @@
 
 const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
 const { invalidArgType, outOfRange, withCode } = require('../errors.js');
+const { contextOption } = require('./context-option.js');
 
 const ENVELOPE_KEY = '_ctx';
 const ENVELOPE_VERSION = 1;
@@ -29,11 +30,6 @@ const PROBLEM_TEXT = Object.freeze({
   tampered: 'carries a context that failed its integrity check (unknown fields or bad signature)',
 });
 
-let defaultContext = null;
-function loadDefaultContext() {
-  if (defaultContext === null) defaultContext = require('./context.js').requestContext;
-  return defaultContext;
-}
 
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -81,10 +77,7 @@ function checkOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw invalidArgType('options', 'of type object', options);
   }
-  const context = options.context === undefined ? loadDefaultContext() : options.context;
-  if (!context || typeof context.run !== 'function' || typeof context.currentOrNull !== 'function') {
-    throw invalidArgType('options.context', 'a context created by createContext()', context);
-  }
+  const context = contextOption(options, ['run', 'currentOrNull']);
   const maxBytes = options.maxBytes === undefined ? DEFAULT_MAX_BYTES : options.maxBytes;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 2) {
     throw outOfRange('options.maxBytes', 'an integer >= 2', maxBytes);

@@ -6,15 +6,11 @@
 // Builds Kysely operation nodes as plain frozen objects: it never requires kysely itself.
 
 const { invalidArgType, invalidArgValue, outOfRange } = require('../errors.js');
+const { contextOption } = require('./context-option.js');
 
 const DEFAULT_FIELDS = Object.freeze({ request_id: 'requestId', tenant_id: 'tenantId' });
 const DEFAULT_MAX_VALUE_LENGTH = 256;
 
-let defaultContext = null;
-function loadDefaultContext() {
-  if (defaultContext === null) defaultContext = require('./context.js').requestContext;
-  return defaultContext;
-}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -159,10 +155,7 @@ class ContextCommentPlugin {
       }
       return [key, source];
     });
-    const context = options.context === undefined ? loadDefaultContext() : options.context;
-    if (!context || typeof context.currentOrNull !== 'function') {
-      throw invalidArgType('options.context', 'a context created by createContext()', context);
-    }
+    const context = contextOption(options, ['currentOrNull']);
     this.#context = context;
     const maxValueLength = options.maxValueLength === undefined
       ? DEFAULT_MAX_VALUE_LENGTH : options.maxValueLength;

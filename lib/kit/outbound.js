@@ -19,7 +19,7 @@ const diagnosticsChannel = require('node:diagnostics_channel');
 const http = require('node:http');
 const https = require('node:https');
 const { syncBuiltinESMExports } = require('node:module');
-const { requestContext } = require('./context.js');
+const { contextOption } = require('./context-option.js');
 const { isValidTraceId, isValidSpanId, isValidTraceFlags, isValidTracestate } = require('./traceparent.js');
 const { withCode, invalidArgType, invalidArgValue } = require('../errors.js');
 
@@ -264,10 +264,7 @@ function normalizeOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw invalidArgType('options', 'of type object', options);
   }
-  const context = options.context === undefined ? requestContext : options.context;
-  if (context === null || typeof context !== 'object' || typeof context.currentOrNull !== 'function') {
-    throw invalidArgType('options.context', 'a context created by createContext()', context);
-  }
+  const context = contextOption(options, ['currentOrNull']);
   let requestIdHeader = options.requestIdHeader === undefined ? 'x-request-id' : options.requestIdHeader;
   if (requestIdHeader !== false) {
     if (typeof requestIdHeader !== 'string') {

@@ -2,7 +2,8 @@
 // ctxframe/pino — a pino `mixin` that adds the current request context's fields to every log
 // line, and nothing outside a context. pino is not required here: the mixin is a plain function.
 
-const { requestContext, WELL_KNOWN_FIELDS } = require('./context.js');
+const { WELL_KNOWN_FIELDS } = require('./context.js');
+const { contextOption } = require('./context-option.js');
 const { invalidArgType, invalidArgValue } = require('../errors.js');
 
 // Shared by pino and winston: validates { context, fields, key } and returns a function that
@@ -12,10 +13,7 @@ function contextFieldPicker(options, where) {
   if (options === null || typeof options !== 'object') {
     throw invalidArgType('options', 'of type object', options);
   }
-  const context = options.context === undefined ? requestContext : options.context;
-  if (context === null || typeof context !== 'object' || typeof context.currentOrNull !== 'function') {
-    throw invalidArgType('options.context', 'a context created by createContext()', context);
-  }
+  const context = contextOption(options, ['currentOrNull']);
   let fields = options.fields === undefined ? WELL_KNOWN_FIELDS : options.fields;
   if (fields !== 'all') {
     if (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string' || f.length === 0)) {
