@@ -9,19 +9,10 @@ const assert = require('node:assert/strict');
 const { getEventListeners } = require('node:events');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
 const async_hooks = require('node:async_hooks');
-const { AsyncLocalStorage, backend } = require('../../lib/index.js');
+const { backend } = require('../../lib/index.js');
 const { AsyncGate, map, codes } = require('../../lib/kit/gate.js');
-const { watchedSignalCount } = require('../../lib/kit/gate-queue.js');
 
-const frameStore = new AsyncLocalStorage();
-const builtinStore = new async_hooks.AsyncLocalStorage();
-function inContext(id, fn) { return frameStore.run(id, () => builtinStore.run(id, fn)); }
-function seen() { return [frameStore.getStore(), builtinStore.getStore()]; }
-
-function randomDelay() {
-  const ms = Math.floor(Math.random() * 4);
-  return ms === 0 ? immediate() : sleep(ms);
-}
+const { inContext, seen, randomDelay, assertGateHygiene } = require('../support/gate-context.js');
 
 // An async generator producer that records how far ahead of the consumer it is pulled.
 function trackedSource(count, state) {
@@ -48,15 +39,7 @@ async function collect(iterable) {
 }
 
 describe(`kit/gate map (backend: ${backend})`, () => {
-  const unhandled = [];
-  const onUnhandled = (reason) => unhandled.push(reason);
-  before(() => process.on('unhandledRejection', onUnhandled));
-  after(() => process.off('unhandledRejection', onUnhandled));
-  afterEach(async () => {
-    await immediate();
-    assert.deepEqual(unhandled, []);
-    assert.equal(watchedSignalCount(), 0);
-  });
+  assertGateHygiene();
 
   it('ordered: results in source order despite random completion order', async () => {
     const out = await collect(map(Array.from({ length: 200 }, (_, i) => i), async (v) => {

@@ -8,25 +8,13 @@ const assert = require('node:assert/strict');
 const { EventEmitter, getEventListeners } = require('node:events');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
 const async_hooks = require('node:async_hooks');
-const { AsyncLocalStorage, backend } = require('../../lib/index.js');
+const { backend } = require('../../lib/index.js');
 const { retry, exponentialBackoff, codes } = require('../../lib/kit/gate.js');
-const { watchedSignalCount } = require('../../lib/kit/gate-queue.js');
 
-const frameStore = new AsyncLocalStorage();
-const builtinStore = new async_hooks.AsyncLocalStorage();
-function inContext(id, fn) { return frameStore.run(id, () => builtinStore.run(id, fn)); }
-function seen() { return [frameStore.getStore(), builtinStore.getStore()]; }
+const { inContext, seen, assertGateHygiene } = require('../support/gate-context.js');
 
 describe(`kit/gate retry (backend: ${backend})`, () => {
-  const unhandled = [];
-  const onUnhandled = (reason) => unhandled.push(reason);
-  before(() => process.on('unhandledRejection', onUnhandled));
-  after(() => process.off('unhandledRejection', onUnhandled));
-  afterEach(async () => {
-    await immediate();
-    assert.deepEqual(unhandled, []);
-    assert.equal(watchedSignalCount(), 0);
-  });
+  assertGateHygiene();
 
   it('returns the first success; fn gets { attempt, signal }', async () => {
     const calls = [];

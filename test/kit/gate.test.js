@@ -10,19 +10,13 @@ const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/prom
 const async_hooks = require('node:async_hooks');
 const v8 = require('node:v8');
 const vm = require('node:vm');
-const { AsyncLocalStorage, backend } = require('../../lib/index.js');
+const { backend } = require('../../lib/index.js');
 const gateModule = require('../../lib/kit/gate.js');
 const { watchedSignalCount } = require('../../lib/kit/gate-queue.js');
 
 const { AsyncGate, codes, GateTimeoutError, GateAbortedError } = gateModule;
 
-const frameStore = new AsyncLocalStorage();
-const builtinStore = new async_hooks.AsyncLocalStorage();
-
-function inContext(id, fn) {
-  return frameStore.run(id, () => builtinStore.run(id, fn));
-}
-function seen() { return [frameStore.getStore(), builtinStore.getStore()]; }
+const { inContext, seen, randomDelay, assertGateHygiene, frameStore, builtinStore } = require('../support/gate-context.js');
 
 function deferred() {
   let resolve, reject;
@@ -30,11 +24,6 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
-// 0-3 ms, 0 meaning "next turn" (setImmediate).
-function randomDelay() {
-  const ms = Math.floor(Math.random() * 4);
-  return ms === 0 ? immediate() : sleep(ms);
-}
 
 // Outside the test's async frame so that no register of it keeps a closure alive.
 function scheduleCollectable(gate, signal, count, counter) {
@@ -57,15 +46,7 @@ async function rejectsWithCode(promise, code) {
 }
 
 describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
-  const unhandled = [];
-  const onUnhandled = (reason) => unhandled.push(reason);
-  before(() => process.on('unhandledRejection', onUnhandled));
-  after(() => process.off('unhandledRejection', onUnhandled));
-  afterEach(async () => {
-    await immediate();
-    assert.deepEqual(unhandled, [], 'no unhandled rejection leaks');
-    assert.equal(watchedSignalCount(), 0, 'no AbortSignal left watched');
-  });
+  assertGateHygiene();
 
   describe('validation', () => {
     it('rejects bad options with Node-shaped codes', () => {
