@@ -1,0 +1,61 @@
+// Compiled (never run) by test/types.test.js with `tsc --strict`: every entry
+// point resolves through package.json "exports" to its types, the main uses
+// type-check, and the misuses marked @ts-expect-error are rejected.
+import { AsyncLocalStorage, backend } from 'ctxframe';
+import register from 'ctxframe/register';
+import { createContext, requestContext } from 'ctxframe/context';
+import { parseTraceparent, formatTraceparent, newTraceId, newSpanId } from 'ctxframe/traceparent';
+import { withRequestContext, count, requestMetrics } from 'ctxframe/http';
+import { requestContextMiddleware as expressMiddleware } from 'ctxframe/express';
+import { fastifyRequestContext } from 'ctxframe/fastify';
+import { requestContextMiddleware as koaMiddleware } from 'ctxframe/koa';
+import { pinoMixin } from 'ctxframe/pino';
+import { contextFormat } from 'ctxframe/winston';
+import { installOutbound } from 'ctxframe/outbound';
+import { CtxframeContextManager } from 'ctxframe/otel';
+import { injectContext, wrapProcessor } from 'ctxframe/jobs';
+import { contextQueue, contextProcessor } from 'ctxframe/bullmq';
+import { ContextCommentPlugin } from 'ctxframe/kysely';
+import { postWithContext, onContextMessage } from 'ctxframe/worker';
+import { AsyncGate, retry, ResourcePool, codes } from 'ctxframe/gate';
+
+const als = new AsyncLocalStorage<{ id: string }>({ name: 'req', defaultValue: { id: '-' } });
+const sum: number = als.run({ id: 'a' }, (x: number) => x + 1, 1);
+const id: string | undefined = als.getStore()?.id;
+const which: 'frame' | 'carrier' | 'builtin' = backend;
+const sameClass: typeof AsyncLocalStorage = register.AsyncLocalStorage;
+{
+  using scope = als.withScope({ id: 'b' });
+  scope.dispose();
+}
+AsyncLocalStorage.snapshot()((s: string) => s.length, 'x');
+// @ts-expect-error a store of the wrong type
+als.run({ nope: 1 }, () => 0);
+
+const Ctx = createContext({ name: 'Ctx', maxBytes: 4096 });
+Ctx.run({ requestId: 'r', tenantId: 't' }, () => Ctx.current().requestId);
+const tenant = requestContext.get('tenantId');
+
+const parsed = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+const header: string = formatTraceparent({ traceId: newTraceId(), spanId: newSpanId(), traceFlags: '01' });
+const handler = withRequestContext((req, res) => { count('hits'); res.end(String(requestMetrics())); },
+  { requireTenant: true, resolve: () => ({ tenantId: 't' }) });
+
+const outbound = installOutbound();
+outbound.uninstall();
+const manager = new CtxframeContextManager().enable();
+const payload = injectContext({ orderId: 1 });
+const processor = wrapProcessor(async (p: unknown) => p);
+const plugin = new ContextCommentPlugin({ fields: { request_id: 'requestId' } });
+
+const gate = new AsyncGate({ concurrency: 2, maxQueue: 10 });
+const out: Promise<number> = gate.run(async ({ signal }) => (signal.aborted ? 0 : 1), { timeout: 100 });
+const again: Promise<string> = retry(async () => 'ok', { retries: 2 });
+const code: 'CTXFRAME_GATE_TIMEOUT' = codes.TIMEOUT;
+// @ts-expect-error concurrency is a number
+new AsyncGate({ concurrency: 'two' });
+
+export const used = [sum, id, which, sameClass, tenant, parsed, header, handler, manager, payload,
+  processor, plugin, out, again, code, expressMiddleware, fastifyRequestContext, koaMiddleware,
+  pinoMixin, contextFormat, contextQueue, contextProcessor, postWithContext, onContextMessage,
+  ResourcePool];
