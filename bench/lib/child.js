@@ -41,4 +41,16 @@ function mismatch(what) {
   throw new Error(`benchmark saw the wrong store in ${what}`);
 }
 
-module.exports = { RESULT_PREFIX, readConfig, report, parseResult, msSince, cpuMsSince, mismatch };
+// Runs `loop(config.warmup)` then, measured, `loop(config.iterations)`, both inside the
+// variant's context. Returns the measured loop's result with its wall and CPU ms.
+async function timedLoop(variant, config, loop) {
+  await variant.enter(() => loop(config.warmup));
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const result = await variant.enter(() => loop(config.iterations));
+  return { result, ms: msSince(start), cpuMs: cpuMsSince(cpu) };
+}
+
+module.exports = {
+  RESULT_PREFIX, readConfig, report, parseResult, msSince, cpuMsSince, mismatch, timedLoop,
+};

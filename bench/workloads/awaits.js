@@ -3,7 +3,7 @@
 // reading the store every 100 iterations. Metrics: wall ms and CPU ms (process.cpuUsage) of the loop, after a short warm-up.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, msSince, cpuMsSince, mismatch } = require('../lib/child.js');
+const { readConfig, report, mismatch, timedLoop } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -23,12 +23,7 @@ async function loop(iterations) {
 }
 
 async function main() {
-  await variant.enter(() => loop(config.warmup));
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const sum = await variant.enter(() => loop(config.iterations));
-  const ms = msSince(start);
-  const cpuMs = cpuMsSince(cpu);
+  const { result: sum, ms, cpuMs } = await timedLoop(variant, config, loop);
   if (sum !== config.iterations) throw new Error('awaits: lost iterations');
   report('awaits', variant, { ms, 'cpu ms': cpuMs }, { iterations: config.iterations });
 }

@@ -3,7 +3,7 @@
 // and read the store, all inside a context. Metrics: wall ms and CPU ms.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, msSince, cpuMsSince, mismatch } = require('../lib/child.js');
+const { readConfig, report, mismatch, timedLoop } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -28,12 +28,7 @@ async function loop(iterations) {
 }
 
 async function main() {
-  await variant.enter(() => loop(config.warmup));
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const sum = await variant.enter(() => loop(config.iterations));
-  const ms = msSince(start);
-  const cpuMs = cpuMsSince(cpu);
+  const { result: sum, ms, cpuMs } = await timedLoop(variant, config, loop);
   if (sum !== config.iterations * WIDTH) throw new Error('fan-out: lost tasks');
   report('fanout', variant, { ms, 'cpu ms': cpuMs }, { iterations: config.iterations, width: WIDTH });
 }
