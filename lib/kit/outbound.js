@@ -112,14 +112,7 @@ function onUndiciRequestCreate(message) {
     if (names === null) names = undiciHeaderNames(request.headers);
     return names.has(name);
   });
-  if (add === null) return;
-  for (const [name, value] of add) {
-    try {
-      request.addHeader(name, value);
-    } catch {
-      // undici refused the header (it validates like fetch): send the request without it.
-    }
-  }
+  if (add !== null) setEach(add, (name, value) => request.addHeader(name, value));
 }
 
 // --- node:http via http.client.request.created -----------------------------------------------
@@ -129,12 +122,17 @@ function onHttpRequestCreated(message) {
   // Headers given as a raw array (or with Expect) are rendered in the constructor: too late.
   if (!request || request.headersSent || typeof request.setHeader !== 'function') return;
   const add = headersToAdd((name) => request.hasHeader(name));
-  if (add === null) return;
-  for (const [name, value] of add) {
+  if (add !== null) setEach(add, (name, value) => request.setHeader(name, value));
+}
+
+// Sets each [name, value]; a header the client refuses (undici validates like fetch) is
+// left out: a propagation header never fails the caller's request.
+function setEach(headers, set) {
+  for (const [name, value] of headers) {
     try {
-      request.setHeader(name, value);
+      set(name, value);
     } catch {
-      // Never fail the caller's request over a propagation header.
+      // left out, as above
     }
   }
 }
