@@ -32,6 +32,15 @@ function trackedSource(count, state) {
 }
 function newState() { return { pulled: 0, consumed: 0, maxAhead: 0, closed: false, contexts: [] }; }
 
+// A stalled consumer lets the read-ahead fill: wait (by turns, not by time) until the source
+// has been pulled `ahead` items past the consumer, or `total` items in all; a map that does
+// not read ahead leaves state.maxAhead short of `ahead`.
+async function stallUntilAhead(state, ahead, total) {
+  for (let turn = 0; turn < 10000 && state.pulled < total && state.pulled - state.consumed < ahead; turn++) {
+    await immediate();
+  }
+}
+
 async function collect(iterable) {
   const out = [];
   for await (const value of iterable) out.push(value);
@@ -88,7 +97,7 @@ describe(`kit/gate map (backend: ${backend})`, () => {
         assert.equal(typeof value, 'number');
         state.consumed++;
         count++;
-        if (count % 7 === 0) await sleep(5); // a slow consumer
+        if (count % 7 === 0) await stallUntilAhead(state, concurrency, 60);
       }
       assert.equal(count, 60);
       assert.ok(state.maxAhead <= concurrency, `pulled ${state.maxAhead} ahead`);
@@ -235,7 +244,7 @@ describe(`kit/gate map (backend: ${backend})`, () => {
     for await (const v of it3) {
       state.consumed++;
       assert.equal(typeof v, 'number');
-      await sleep(2); // a slow consumer lets the read-ahead fill
+      await stallUntilAhead(state, 3, 20);
     }
     assert.equal(state.maxAhead, 3);
   });
