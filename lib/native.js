@@ -4,7 +4,9 @@
 // The C++ half talks to V8 directly, so a build is only valid for the ABI it
 // was compiled against: scripts/build.js installs each build under
 // native/<platform>-<arch>-abi<process.versions.modules>/ and this file loads
-// that one or nothing. Exports { binding, loadError, path }; never throws.
+// that one or nothing. Exports { binding, continuation, loadError, path }; never throws.
+// `continuation` is { source, get, set }: the functions that read and write
+// V8's continuation-preserved embedder data (null when nothing loaded).
 
 const path = require('node:path');
 
@@ -37,12 +39,10 @@ function pickSlotFunctions(binding) {
 function load() {
   try {
     const binding = require(buildPath);
-    const slot = pickSlotFunctions(binding);
-    binding.source = slot.source;
-    binding.slot = slot;
-    return { binding, loadError: null, path: buildPath };
+    const continuation = pickSlotFunctions(binding);
+    return { binding, continuation, loadError: null, path: buildPath };
   } catch (err) {
-    return { binding: null, loadError: err, path: buildPath };
+    return { binding: null, continuation: null, loadError: err, path: buildPath };
   }
 }
 

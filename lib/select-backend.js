@@ -68,7 +68,7 @@ function selectBackend(env = process.env) {
     return { name: 'carrier', slot: null };
   }
 
-  const slot = native.binding.slot;
+  const slot = native.continuation;
   if (runtimeUsesFrames(slot)) return { name: 'frame', slot };
   if (requested === 'frame') {
     warnOnce('CTXFRAME_FRAME_UNAVAILABLE',

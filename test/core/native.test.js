@@ -22,7 +22,7 @@ async function child(mode) {
 describe('core: native bridge', function () {
   this.timeout(30000);
   const native = require(`${ROOT}/lib/native.js`);
-  const { binding } = native;
+  const { binding, continuation } = native;
 
   it('loads on this runtime (a build exists / the matrix expects one)', function () {
     const expected = process.env.CTXFRAME_EXPECT_BACKEND !== undefined || fs.existsSync(nativeBuildPath());
@@ -80,8 +80,8 @@ describe('core: native bridge', function () {
   });
 
   it(`source is ${NODE_MAJOR >= 22 ? "'extras' (V8 12.4+ slot built-ins)" : "'v8-api' (no extras built-ins on V8 11)"}`, function () {
-    assert.ok(['extras', 'v8-api'].includes(binding.source), String(binding.source));
-    assert.strictEqual(binding.source, NODE_MAJOR >= 22 ? 'extras' : 'v8-api');
+    assert.ok(['extras', 'v8-api'].includes(continuation.source), String(continuation.source));
+    assert.strictEqual(continuation.source, NODE_MAJOR >= 22 ? 'extras' : 'v8-api');
   });
 
   it('instanceId is a number', function () {
@@ -122,7 +122,7 @@ describe('core: native bridge', function () {
       assert.strictEqual(m.loaded, true, `worker could not load the addon: ${m.loadError}`);
       assert.strictEqual(m.roundTrip, true);
       assert.strictEqual(m.store, 'in worker');
-      assert.strictEqual(m.source, binding.source);
+      assert.strictEqual(m.source, continuation.source);
       assert.strictEqual(m.backend, require(ROOT).backend);
     }
     const ids = [out.mainId, ...out.messages.map((m) => m.instanceId)];
