@@ -1,4 +1,5 @@
-// Type definitions for ctxframe's core: a drop-in AsyncLocalStorage.
+// Type definitions for ctxframe's core (require('ctxframe')): a drop-in AsyncLocalStorage.
+// CommonJS: module.exports has no `default`; the ESM entry's types are index.d.mts.
 
 export interface AsyncLocalStorageOptions<T> {
   /** Returned by getStore() where no store has been set for this storage. */
@@ -47,9 +48,3 @@ export class AsyncLocalStorage<T> {
 
 /** The backend chosen at load: see README "Backends". */
 export const backend: 'frame' | 'carrier' | 'builtin';
-
-declare const ctxframe: {
-  AsyncLocalStorage: typeof AsyncLocalStorage;
-  backend: typeof backend;
-};
-export default ctxframe;

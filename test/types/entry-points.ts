@@ -2,7 +2,7 @@
 // point resolves through package.json "exports" to its types, the main uses
 // type-check, and the misuses marked @ts-expect-error are rejected.
 import { AsyncLocalStorage, backend } from 'ctxframe';
-import register from 'ctxframe/register';
+import * as register from 'ctxframe/register';
 import { createContext, requestContext } from 'ctxframe/context';
 import { parseTraceparent, formatTraceparent, newTraceId, newSpanId } from 'ctxframe/traceparent';
 import { withRequestContext, count, requestMetrics } from 'ctxframe/http';
