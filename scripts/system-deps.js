@@ -1,17 +1,22 @@
 'use strict';
 // Owns: making sure the system packages the integration tests need are present (run by `pretest`):
 // redis-server, the PostgreSQL server binaries (initdb, postgres) and the `postgres` OS user.
-// Installs them with apt-get when missing and we are root; never starts a server (tests start their own).
+// When some are missing it says which, why and the exact command, then installs only those with
+// apt-get (never upgrading what is installed) when it runs as root — asking first on a terminal —
+// and otherwise fails with the command to run. Never starts a server (tests start their own).
 //
 //   node scripts/system-deps.js        one line when everything is there; exit 1 when it cannot fix it
-//   CTXFRAME_SKIP_SYSTEM_DEPS=1        skip the check entirely
+//   CTXFRAME_SKIP_SYSTEM_DEPS=1        skip the check (says so); the integration tests then fail
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
-const APT_PACKAGES = ['redis-server', 'postgresql'];
-const APT_COMMAND = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
+const WHY = 'the integration tests (BullMQ, Kysely) start private redis-server and PostgreSQL servers on loopback';
+// `--no-upgrade`: a package that is already installed is left as it is.
+const APT_INSTALL = ['install', '-y', '--no-install-recommends', '--no-upgrade'];
+const aptCommand = (packages, sudo) =>
+  `${sudo}apt-get update && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get ${APT_INSTALL.join(' ')} ${packages.join(' ')}`;
 const POLICY_RC = '/usr/sbin/policy-rc.d';
 
 function onPath(name) {
@@ -48,14 +53,16 @@ function hasUser(name) {
   return result.status === 0;
 }
 
+// What is missing, and the Debian package that provides each.
 function check() {
   const missing = [];
+  const packages = new Set();
   const redis = onPath('redis-server');
-  if (!redis) missing.push('redis-server');
+  if (!redis) { missing.push('redis-server'); packages.add('redis-server'); }
   const pgBin = postgresBinDir();
-  if (!pgBin) missing.push('PostgreSQL server (/usr/lib/postgresql/*/bin/initdb and postgres)');
-  if (!hasUser('postgres')) missing.push('the postgres OS user');
-  return { missing, redis, pgBin };
+  if (!pgBin) { missing.push('PostgreSQL server (/usr/lib/postgresql/*/bin/initdb and postgres)'); packages.add('postgresql'); }
+  if (!hasUser('postgres')) { missing.push('the postgres OS user'); packages.add(pgBin ? 'postgresql-common' : 'postgresql'); }
+  return { missing, packages: [...packages], redis, pgBin };
 }
 
 function run(cmd, args, env) {
@@ -65,7 +72,7 @@ function run(cmd, args, env) {
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${result.status}`);
 }
 
-function aptInstall() {
+function aptInstall(packages) {
   // Keep the packages' own daemons from starting: the tests start private servers themselves.
   let createdPolicy = false;
   if (!fs.existsSync(POLICY_RC)) {
@@ -75,7 +82,7 @@ function aptInstall() {
   try {
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
     run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update'], env);
-    run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...APT_PACKAGES], env);
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=300', ...APT_INSTALL, ...packages], env);
   } finally {
     if (createdPolicy) fs.rmSync(POLICY_RC, { force: true });
   }
@@ -85,9 +92,24 @@ function describe({ redis, pgBin }) {
   return `redis-server (${redis}), PostgreSQL (${pgBin}), user postgres`;
 }
 
+// On a terminal, a person decides; CI and other non-interactive runs go ahead (they were told above).
+function confirm(question) {
+  if (process.env.CI || !process.stdin.isTTY) return true;
+  process.stdout.write(`${question} [Y/n] `);
+  const buf = Buffer.alloc(256);
+  let answer = '';
+  try {
+    const n = fs.readSync(0, buf, 0, buf.length, null);
+    answer = buf.toString('utf8', 0, n).trim();
+  } catch {
+    return false;
+  }
+  return answer === '' || /^y(es)?$/i.test(answer);
+}
+
 function main() {
   if (process.env.CTXFRAME_SKIP_SYSTEM_DEPS) {
-    console.log('system-deps: skipped (CTXFRAME_SKIP_SYSTEM_DEPS is set)');
+    console.log('system-deps: check skipped (CTXFRAME_SKIP_SYSTEM_DEPS is set); the Redis and PostgreSQL tests will fail without redis-server and PostgreSQL');
     return 0;
   }
   let state = check();
@@ -96,13 +118,23 @@ function main() {
     return 0;
   }
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !onPath('apt-get')) {
-    console.error(`system-deps: missing ${state.missing.join(', ')}. The tests need them; install as root with:\n  ${APT_COMMAND}\n(or set CTXFRAME_SKIP_SYSTEM_DEPS=1 to skip this check).`);
+  const apt = onPath('apt-get');
+  console.log(`system-deps: missing ${state.missing.join(', ')}; ${WHY}.`);
+  if (!isRoot || !apt) {
+    const reason = !apt ? 'there is no apt-get on this machine' : 'this is not running as root';
+    console.error(`system-deps: not installing them: ${reason}. Install them, then run the tests again:\n` +
+      `  ${apt ? aptCommand(state.packages, 'sudo ') : `(Debian/Ubuntu) ${aptCommand(state.packages, 'sudo ')}`}\n` +
+      (apt ? '' : '  or your system\'s packages for redis-server and the PostgreSQL server (initdb, postgres) and a postgres user\n') +
+      '(CTXFRAME_SKIP_SYSTEM_DEPS=1 skips this check; those tests then fail.)');
     return 1;
   }
-  console.log(`system-deps: missing ${state.missing.join(', ')}; installing with apt-get`);
+  console.log(`system-deps: installing ${state.packages.join(' ')} (only what is missing; installed packages are not upgraded; their services are not started):\n  ${aptCommand(state.packages, '')}`);
+  if (!confirm('system-deps: go ahead?')) {
+    console.error(`system-deps: not installed. Run the command above yourself, or set CTXFRAME_SKIP_SYSTEM_DEPS=1.`);
+    return 1;
+  }
   try {
-    aptInstall();
+    aptInstall(state.packages);
   } catch (err) {
     console.error(`system-deps: install failed: ${err.message}`);
     return 1;
