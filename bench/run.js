@@ -28,6 +28,8 @@ const { runOne } = require('./lib/execute.js');
 const { summarizeRuntime } = require('./lib/summarize.js');
 const { consoleTable, consoleTargets, markdown, readmeTable } = require('./lib/report.js');
 const { chartSvg, MEASURES } = require('./lib/chart.js');
+const { createProgress } = require('./lib/progress.js');
+const { answer } = require('./lib/answer.js');
 
 const DOCS = path.join(__dirname, '..', 'docs', 'benchmarks.md');
 const START = '<!-- bench:results:start -->';
@@ -68,12 +70,13 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2));
 const machine = () => `${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
 
-function brief(result) {
-  if (result.error) return `ERROR ${result.error.slice(0, 160)}`;
-  return Object.entries(result.metrics).map(([k, v]) => `${k}=${Number.isFinite(v) ? +v.toPrecision(4) : v}`).join(' ');
+// Measurements one runtime takes: repetitions × variants, per workload.
+function stepsPerRuntime(opts) {
+  const reps = opts.reps || DEFAULT_REPS[opts.mode];
+  return opts.workloads.reduce((n, w) => n + reps * variantsFor(opts.counts || WORKLOADS[w].counts[opts.mode], WORKLOADS[w]).length, 0);
 }
 
-async function benchRuntime(runtime, opts) {
+async function benchRuntime(runtime, opts, progress) {
   const reps = opts.reps || DEFAULT_REPS[opts.mode];
   const raw = {};
   const counts = {};
@@ -88,10 +91,10 @@ async function benchRuntime(runtime, opts) {
       for (const variant of variants) {
         const result = await runOne(runtime, workload, spec, variant, config);
         raw[workload][variant].push(result);
-        log(`[${runtime.id}] ${workload} ${rep + 1}/${reps} ${variant.padEnd(16)} ${result.backend ? `(${result.backend}) ` : ''}${brief(result)}`);
+        progress.step(`[${runtime.id}] ${workload} ${rep + 1}/${reps} ${variant}`, result.error && result.error.slice(0, 300));
       }
     }
-    log(`[${runtime.id}] ${workload} done in ${((Date.now() - workloadStart) / 1000).toFixed(1)} s`);
+    progress.milestone(`[${runtime.id}] ${workload} done in ${((Date.now() - workloadStart) / 1000).toFixed(1)} s`);
   }
   return { raw, counts, summary: summarizeRuntime(runtime, raw, counts) };
 }
@@ -192,15 +195,17 @@ async function main() {
     }])),
   };
   const runtimes = [];
+  const entries = opts.mode === 'quick' ? [] : MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
+  const progress = createProgress(stepsPerRuntime(opts) * Math.max(1, entries.length));
   if (opts.mode === 'quick') {
     const runtime = currentRuntime();
     console.log(`ctxframe quick benchmark — ${runtime.label}, ${meta.date}, ${meta.machine}`);
     console.log(`(${meta.reps} repetitions, variants interleaved, each in its own process; ratios are medians of per-repetition ratios)`);
-    const { raw, counts, summary } = await benchRuntime(runtime, opts);
+    const { raw, counts, summary } = await benchRuntime(runtime, opts, progress);
     runtimes.push({ ...runtime, counts, raw, summary });
+    progress.finish();
     printRuntime(runtime, summary);
   } else {
-    const entries = MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
     for (const entry of entries) {
       let runtime;
       try {
@@ -210,8 +215,9 @@ async function main() {
         continue;
       }
       log(`[${runtime.id}] ${runtime.label} (${runtime.bin})`);
-      const { raw, counts, summary } = await benchRuntime(runtime, opts);
+      const { raw, counts, summary } = await benchRuntime(runtime, opts, progress);
       runtimes.push({ ...runtime, counts, raw, summary });
+      progress.finish();
       printRuntime(runtime, summary);
       // Written after every runtime, so a run that is stopped early still leaves its results.
       writeFull(opts.out, meta, runtimes, started, entries.length, opts.merge, false);
@@ -219,7 +225,16 @@ async function main() {
   }
   meta.durationMs = Date.now() - started;
   meta.loadEnd = loadavg();
-  console.log(`\nDone in ${(meta.durationMs / 1000).toFixed(0)} s (load average at start ${meta.loadStart.join(' / ')}, at end ${meta.loadEnd.join(' / ')}).`);
+  meta.loadMax = progress.maxLoad().toFixed(2);
+  console.log(`\nDone in ${(meta.durationMs / 1000).toFixed(0)} s (load average at start ${meta.loadStart.join(' / ')}, at end ${meta.loadEnd.join(' / ')}, highest 1-minute ${meta.loadMax}).`);
+  // The answer to "is it cheaper on my node?", last, where it is seen.
+  const load = { max: Number(meta.loadMax), cores: os.cpus().length };
+  console.log('');
+  for (const rt of runtimes) {
+    const a = answer(rt, rt.summary, load);
+    console.log(a.line);
+    if (opts.mode === 'quick' || rt === runtimes[runtimes.length - 1]) console.log(a.verdict);
+  }
   if (opts.mode === 'full') {
     writeFull(opts.out, meta, runtimes, started, runtimes.length, opts.merge, true);
     console.log(`Wrote ${path.relative(process.cwd(), opts.out) || '.'}/results.json, results.md, chart.svg`);
