@@ -23,7 +23,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { WORKLOADS, DEFAULT_REPS, variantsFor } = require('./lib/plan.js');
-const { MATRIX, prepare, currentRuntime } = require('./lib/runtimes.js');
+const { RUNTIMES, prepare, currentRuntime } = require('./lib/runtimes.js');
 const { runOne } = require('./lib/execute.js');
 const { summarizeRuntime } = require('./lib/summarize.js');
 const { consoleTable, consoleTargets, markdown, readmeTable } = require('./lib/report.js');
@@ -58,7 +58,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
   for (const w of opts.workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload "${w}" (known: ${Object.keys(WORKLOADS).join(', ')})`);
-  if (opts.only) for (const id of opts.only) if (!MATRIX.some((m) => m.id === id)) throw new Error(`unknown runtime "${id}" (known: ${MATRIX.map((m) => m.id).join(', ')})`);
+  if (opts.only) for (const name of opts.only) if (!RUNTIMES.some((r) => r.name === name)) throw new Error(`unknown runtime "${name}" (known: ${RUNTIMES.map((r) => r.name).join(', ')})`);
   if (opts.reps !== null && !(Number.isInteger(opts.reps) && opts.reps >= 1)) throw new Error('--reps needs a positive integer');
   if (opts.counts && !opts.counts.every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--counts needs positive integers');
   if (opts.only && opts.mode !== 'full') throw new Error('--only selects runtimes of the full matrix: use it with --full');
@@ -91,10 +91,10 @@ async function benchRuntime(runtime, opts, progress) {
       for (const variant of variants) {
         const result = await runOne(runtime, workload, spec, variant, config);
         raw[workload][variant].push(result);
-        progress.step(`[${runtime.id}] ${workload} ${rep + 1}/${reps} ${variant}`, result.error && result.error.slice(0, 300));
+        progress.step(`[${runtime.name}] ${workload} ${rep + 1}/${reps} ${variant}`, result.error && result.error.slice(0, 300));
       }
     }
-    progress.milestone(`[${runtime.id}] ${workload} done in ${((Date.now() - workloadStart) / 1000).toFixed(1)} s`);
+    progress.milestone(`[${runtime.name}] ${workload} done in ${((Date.now() - workloadStart) / 1000).toFixed(1)} s`);
   }
   return { raw, counts, summary: summarizeRuntime(runtime, raw, counts) };
 }
@@ -115,13 +115,13 @@ function mergeInto(out, meta, runtimes) {
   if (!fs.existsSync(file)) throw new Error(`--merge: ${file} does not exist`);
   const old = JSON.parse(fs.readFileSync(file, 'utf8'));
   const merged = old.runtimes.map((rt) => {
-    const fresh = runtimes.find((r) => r.id === rt.id);
+    const fresh = runtimes.find((r) => r.name === rt.name);
     if (!fresh) return rt;
     const raw = { ...rt.raw, ...fresh.raw };
     const counts = { ...rt.counts, ...fresh.counts };
     return { ...rt, raw, counts, summary: summarizeRuntime(rt, raw, counts) };
   });
-  for (const fresh of runtimes) if (!merged.some((r) => r.id === fresh.id)) merged.push(fresh);
+  for (const fresh of runtimes) if (!merged.some((r) => r.name === fresh.name)) merged.push(fresh);
   const note = `${Object.keys(meta.plan).join(', ')} re-measured ${meta.date} (${(meta.durationMs / 60000).toFixed(1)} min, load ${meta.loadStart.join('/')})`;
   const mergedMeta = { ...old.meta, merged: [...(old.meta.merged || []), note], plan: { ...(old.meta.plan || {}), ...meta.plan } };
   return { meta: mergedMeta, runtimes: merged };
@@ -195,7 +195,7 @@ async function main() {
     }])),
   };
   const runtimes = [];
-  const entries = opts.mode === 'quick' ? [] : MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
+  const entries = opts.mode === 'quick' ? [] : RUNTIMES.filter((r) => !opts.only || opts.only.includes(r.name));
   const progress = createProgress(stepsPerRuntime(opts) * Math.max(1, entries.length));
   if (opts.mode === 'quick') {
     const runtime = currentRuntime();
@@ -211,10 +211,10 @@ async function main() {
       try {
         runtime = prepare(entry, log);
       } catch (err) {
-        log(`[${entry.id}] skipped: ${err.message}`);
+        log(`[${entry.name}] skipped: ${err.message}`);
         continue;
       }
-      log(`[${runtime.id}] ${runtime.label} (${runtime.bin})`);
+      log(`[${runtime.name}] ${runtime.label} (${runtime.bin})`);
       const { raw, counts, summary } = await benchRuntime(runtime, opts, progress);
       runtimes.push({ ...runtime, counts, raw, summary });
       progress.finish();

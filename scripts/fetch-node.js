@@ -13,12 +13,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-// The one place the matrix's Node versions are pinned.
-const PINNED = {
-  22: '22.23.3',
-  24: '24.21.0',
-  26: '26.10.0',
-};
+// The versions are pinned in the runtime table.
+const { PINNED } = require('./runtimes.js');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 

@@ -4,8 +4,11 @@
 //
 //   node scripts/matrix.js [--only 24,24-no-acf] [--rebuild] [--mode-timeout <minutes>] [-- <mocha args>]
 //
-// Each mode's flag goes into NODE_OPTIONS (so child processes and workers inherit it) and the mode's
-// bin dir is prepended to PATH (so a test spawning `node` gets the same runtime).
+// The modes (name, version, flags, expected backend) are the rows of the runtime table,
+// scripts/runtimes.js; a mode without a pinned version runs on the node running this script (the
+// system Node 20 in CI). Each mode's flag goes into NODE_OPTIONS (so child processes and workers
+// inherit it) and the mode's bin dir is prepended to PATH (so a test spawning `node` gets the same
+// runtime).
 // CTXFRAME_EXPECT_BACKEND tells the core tests which backend the mode must pick; the matrix checks it
 // too, before running the suite. Exit status is non-zero if any mode failed or picked the wrong backend.
 
@@ -13,23 +16,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { ensureNode } = require('./fetch-node.js');
+const { RUNTIMES } = require('./runtimes.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 
-// major: null = the node running this script (the system Node 20 in CI).
-const MODES = [
-  { name: '20', major: null, flags: [], expect: 'carrier' },
-  { name: '22', major: 22, flags: [], expect: 'carrier' },
-  { name: '22-acf', major: 22, flags: ['--experimental-async-context-frame'], expect: 'frame' },
-  { name: '24', major: 24, flags: [], expect: 'frame' },
-  { name: '24-no-acf', major: 24, flags: ['--no-async-context-frame'], expect: 'carrier' },
-  { name: '26', major: 26, flags: [], expect: 'frame' },
-];
-
 function usage(message) {
   if (message) console.error(`matrix: ${message}`);
-  console.error(`usage: node scripts/matrix.js [--only ${MODES.map((m) => m.name).join(',')}] [--rebuild] [--mode-timeout <minutes>] [-- <mocha args>]`);
+  console.error(`usage: node scripts/matrix.js [--only ${RUNTIMES.map((m) => m.name).join(',')}] [--rebuild] [--mode-timeout <minutes>] [-- <mocha args>]`);
   process.exit(2);
 }
 
@@ -61,10 +55,10 @@ function parseArgs(argv) {
 }
 
 function selectModes(only) {
-  if (!only) return MODES;
-  const unknown = only.filter((name) => !MODES.some((m) => m.name === name));
+  if (!only) return RUNTIMES;
+  const unknown = only.filter((name) => !RUNTIMES.some((m) => m.name === name));
   if (unknown.length) usage(`unknown mode(s) ${unknown.join(', ')}`);
-  return MODES.filter((m) => only.includes(m.name));
+  return RUNTIMES.filter((m) => only.includes(m.name));
 }
 
 function nodeVersion(bin) {
@@ -93,7 +87,7 @@ function modeEnv(mode, bin) {
   if (nodeOptions.length) env.NODE_OPTIONS = nodeOptions.join(' ');
   else delete env.NODE_OPTIONS;
   env.PATH = `${path.dirname(bin)}${path.delimiter}${env.PATH || ''}`;
-  env.CTXFRAME_EXPECT_BACKEND = mode.expect;
+  env.CTXFRAME_EXPECT_BACKEND = mode.backend;
   // The matrix asserts the backend each runtime picks by itself.
   delete env.CTXFRAME_BACKEND;
   return { env, cliFlags };
@@ -225,13 +219,13 @@ async function main() {
   if (!runScript('system-deps.js', [])) process.exit(1);
 
   // 2. The runtimes.
-  const bins = new Map(); // major|null -> bin
-  if (modes.some((m) => m.major === null) && process.versions.node.split('.')[0] !== '20') {
-    console.warn(`matrix: mode 20 runs on the node running the matrix, which is ${process.version}, not Node 20`);
-  }
+  const bins = new Map(); // major -> bin
   for (const mode of modes) {
     if (bins.has(mode.major)) continue;
-    bins.set(mode.major, mode.major === null ? process.execPath : ensureNode(mode.major).bin);
+    if (mode.version === null && process.versions.node.split('.')[0] !== String(mode.major)) {
+      console.warn(`matrix: mode ${mode.name} runs on the node running the matrix, which is ${process.version}, not Node ${mode.major}`);
+    }
+    bins.set(mode.major, mode.version === null ? process.execPath : ensureNode(mode.major).bin);
   }
 
   // 3. One build per runtime (22 and 22-acf share one, as do 24 and 24-no-acf).
@@ -253,20 +247,20 @@ async function main() {
     const { env, cliFlags } = modeEnv(mode, bin);
     const probe = probeBackend(bin, cliFlags, env);
     const flagText = mode.flags.length ? ` ${mode.flags.join(' ')}` : '';
-    console.log(`\n== mode ${mode.name}: node ${version}${flagText}, backend ${probe.backend} (expected ${mode.expect}) ==`);
+    console.log(`\n== mode ${mode.name}: node ${version}${flagText}, backend ${probe.backend} (expected ${mode.backend}) ==`);
     if (probe.detail) console.log(probe.detail);
     const started = Date.now();
     const result = await runMocha(bin, cliFlags, env, opts.mochaArgs, timeoutMs);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const why = [];
     if (buildFailed.has(mode.major)) why.push('build failed');
-    if (probe.backend !== mode.expect) why.push(`backend ${probe.backend}`);
+    if (probe.backend !== mode.backend) why.push(`backend ${probe.backend}`);
     if (result.timedOut) why.push('timed out');
     else if (result.code !== 0) why.push(result.signal ? `mocha killed by ${result.signal}` : `mocha exit ${result.code}`);
     if (result.passing + result.failing === 0 && !result.timedOut) why.push('no tests ran');
     if (result.leftovers) console.error(`matrix: processes started by the tests of mode ${mode.name} were still running after mocha exited; killed them`);
     rows.push({
-      mode: mode.name, version, backend: probe.backend, expect: mode.expect,
+      mode: mode.name, version, backend: probe.backend, expect: mode.backend,
       passing: result.passing, failing: result.failing, pending: result.pending, seconds,
       ok: why.length === 0, why: why.join(', '), note: result.leftovers ? 'killed leftover processes' : '',
     });

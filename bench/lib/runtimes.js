@@ -1,6 +1,7 @@
 'use strict';
-// Owns: the runtime matrix of the full run and preparing each runtime (binary + native addon).
-//   20, 22, 22-acf (--experimental-async-context-frame), 24, 24-no-acf (--no-async-context-frame), 26
+// Owns: preparing each runtime of the full run (binary + native addon) and describing the current
+// one for the quick run. The runtimes themselves (20, 22, 22-acf, 24, 24-no-acf, 26: name, version,
+// flags, expected backend) are the rows of the runtime table, scripts/runtimes.js.
 // Binaries come from scripts/fetch-node.js (ensureNode); Node 20, which it does not pin, is the
 // first `node` v20 found (this process, then PATH). The addon is built per binary with
 // scripts/build.js --node <bin> --if-missing (it installs per ABI, so builds do not clash).
@@ -10,15 +11,7 @@ const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-const MATRIX = [
-  { id: '20', major: 20, flags: [], expected: 'carrier' },
-  { id: '22', major: 22, flags: [], expected: 'carrier' },
-  { id: '22-acf', major: 22, flags: ['--experimental-async-context-frame'], expected: 'frame' },
-  { id: '24', major: 24, flags: [], expected: 'frame' },
-  { id: '24-no-acf', major: 24, flags: ['--no-async-context-frame'], expected: 'carrier' },
-  { id: '26', major: 26, flags: [], expected: 'frame' },
-];
+const { RUNTIMES, expectedBackend } = require('../../scripts/runtimes.js');
 
 function cleanEnv() {
   const env = { ...process.env };
@@ -52,27 +45,18 @@ function resolveBinary(major) {
   }
 }
 
-// Expected backend of the current process's runtime (quick mode).
-function expectedHere(execArgv) {
-  const flags = [...execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major >= 24) return flags.includes('--no-async-context-frame') ? 'carrier' : 'frame';
-  if (major >= 22 && flags.includes('--experimental-async-context-frame')) return 'frame';
-  return 'carrier';
-}
-
 // The current node as the only runtime (quick mode), with the flags it was started with.
 function currentRuntime() {
   const flags = process.execArgv.filter((f) => !f.startsWith('--inspect'));
-  const id = `${process.versions.node.split('.')[0]}${flags.length ? ' ' + flags.join(' ') : ''}`;
-  return { id, label: `Node ${process.versions.node}${flags.length ? ' ' + flags.join(' ') : ''}`, bin: process.execPath, flags, version: process.versions.node, expected: expectedHere(flags) };
+  const name = `${process.versions.node.split('.')[0]}${flags.length ? ' ' + flags.join(' ') : ''}`;
+  return { name, label: `Node ${process.versions.node}${flags.length ? ' ' + flags.join(' ') : ''}`, bin: process.execPath, flags, version: process.versions.node, backend: expectedBackend() };
 }
 
-// Binary, version and a freshly built addon for a matrix entry; build problems are reported, not
+// Binary, version and a freshly built addon for a row of the runtime table; build problems are reported, not
 // fatal (ctxframe then runs on carrier, which the results will show).
 const built = new Map();
-function prepare(entry, log) {
-  const bin = resolveBinary(entry.major);
+function prepare(runtime, log) {
+  const bin = resolveBinary(runtime.major);
   const version = versionOf(bin);
   let build = built.get(bin);
   if (!build) {
@@ -87,8 +71,8 @@ function prepare(entry, log) {
     built.set(bin, build);
     if (!build.ok) log(`addon build for Node ${version} failed: ${build.message}`);
   }
-  const label = `Node ${version}${entry.flags.length ? ' ' + entry.flags.join(' ') : ''}`;
-  return { ...entry, bin, version, label, build };
+  const label = `Node ${version}${runtime.flags.length ? ' ' + runtime.flags.join(' ') : ''}`;
+  return { ...runtime, bin, version, label, build };
 }
 
-module.exports = { MATRIX, prepare, currentRuntime, cleanEnv };
+module.exports = { RUNTIMES, prepare, currentRuntime, cleanEnv };

@@ -5,28 +5,25 @@
 
 const path = require('node:path');
 const fs = require('node:fs');
+const runtimes = require('../../scripts/runtimes.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const NODE_MINOR = Number(process.versions.node.split('.')[1]);
 
-function nodeFlags() {
-  const fromOptions = (process.env.NODE_OPTIONS || '').split(/\s+/).filter(Boolean);
-  return [...process.execArgv, ...fromOptions];
-}
+// The rule itself (Node's: 24+ on unless --no-async-context-frame, 22.9+ only with
+// --experimental-async-context-frame, older never) lives in the runtime table, scripts/runtimes.js,
+// shared with the matrix and the bench; here it is bound to the running Node.
+const nodeFlags = runtimes.nodeFlags;
 
-// Node's own rule (lib/internal/async_context_frame.js): 24+ on unless --no-async-context-frame,
-// 22.9+ only with --experimental-async-context-frame, older never.
-function builtinUsesFrame(flags = nodeFlags()) {
-  if (NODE_MAJOR >= 24) return !flags.includes('--no-async-context-frame');
-  if (NODE_MAJOR === 22 || NODE_MAJOR === 23) {
-    return (NODE_MAJOR > 22 || NODE_MINOR >= 9) && flags.includes('--experimental-async-context-frame');
-  }
-  return false;
-}
-
+// The backend ctxframe must pick in this process, or with these flags on this Node.
 function expectedBackend(flags = nodeFlags()) {
-  return builtinUsesFrame(flags) ? 'frame' : 'carrier';
+  return runtimes.expectedBackend(process.versions.node, flags);
+}
+
+// Does the built-in AsyncLocalStorage run on AsyncContextFrame here (with these flags)?
+function builtinUsesFrame(flags = nodeFlags()) {
+  return expectedBackend(flags) === 'frame';
 }
 
 function nativeBuildPath() {
