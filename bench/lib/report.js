@@ -60,7 +60,7 @@ function markdown(data) {
     'For time, CPU and memory metrics below 1 means ctxframe is cheaper; for metrics marked ↑ (req/s, units/s) above 1 means ctxframe is faster. ' +
     '"sanity" is ctxframe with CTXFRAME_BACKEND=builtin ÷ built-in (should be ~1). See docs/benchmarks.md for the method.', '');
 
-  out.push('## Targets (issue 3)', '');
+  out.push('## Cost targets per backend', '');
   out.push('Median paired ratio; ✓ met, ✗ missed, (✗) missed but the min–max range of the repetitions includes the target. ' +
     'Each runtime is judged against the targets of the backend it is meant to use (frame or carrier).', '');
   const runtimes = data.runtimes;

@@ -1,5 +1,6 @@
 'use strict';
-// Owns: the targets of issue 3 and judging a runtime's results against them.
+// Owns: the cost targets ctxframe holds itself to, per backend (frame, carrier), and judging a
+// runtime's results against them (docs/benchmarks.md explains them).
 // A ratio is ctxframe-N ÷ reference on the same runtime, paired per repetition (medians, one run).
 // The reference is built-in with the same storage count unless `ref` says otherwise.
 // Time targets are judged on CPU time of the workload process (process.cpuUsage): on a shared
