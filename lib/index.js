@@ -1,7 +1,7 @@
 'use strict';
 // ctxframe: AsyncLocalStorage that costs less than the built-in and behaves
 // exactly like the built-in of the running Node. The backend is chosen once,
-// here; see lib/select-backend.js and DESIGN.md.
+// here; see lib/select-backend.js and docs/design.md.
 
 const { selectBackend } = require('./select-backend');
 

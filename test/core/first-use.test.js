@@ -1,8 +1,9 @@
 'use strict';
 // The very first asynchronous operation of a process that loaded only ctxframe must carry the
 // context: Node switches timers/immediates/nextTick to AsyncContextFrame lazily, and ctxframe
-// has to make that happen itself when it loads (DESIGN.md, "Pitfalls"). Each case is a fresh
-// child; the built-in is run the same way for comparison.
+// has to make that happen itself when it loads (docs/design.md, "What V8's continuation data
+// does on each runtime"). Each case is a fresh child; the built-in is run the same way for
+// comparison.
 
 const assert = require('node:assert');
 const path = require('node:path');
