@@ -6,6 +6,7 @@
 const { randomUUID } = require('node:crypto');
 const { AsyncLocalStorage } = require('../index.js');
 const { withCode, invalidArgType, outOfRange } = require('../errors.js');
+const { contextMissing } = require('../channels.js');
 
 const DEFAULT_MAX_BYTES = 8192;
 const MAX_DEPTH = 32;
@@ -166,7 +167,8 @@ function createContext(options = {}) {
     return copy;
   }
 
-  function noContext(where, skip) {
+  function noContext(where, skip, api) {
+    if (contextMissing.hasSubscribers) contextMissing.publish({ context: name, storage, api });
     const site = callSite(skip);
     const err = withCode(Error, 'CTXFRAME_NO_CONTEXT',
       `No ${name} is active${where ? ` in ${where}` : ''} (called at ${site}). ` +
@@ -189,7 +191,7 @@ function createContext(options = {}) {
     },
     current() {
       const ctx = storage.getStore();
-      if (ctx === undefined) throw noContext(`${name}.current()`, Ctx.current);
+      if (ctx === undefined) throw noContext(`${name}.current()`, Ctx.current, 'current()');
       return ctx;
     },
     currentOrNull() {
@@ -204,7 +206,7 @@ function createContext(options = {}) {
       checkPartial(partial, name);
       checkFn(fn);
       const outer = storage.getStore();
-      if (outer === undefined) throw noContext(`${name}.with()`, Ctx.with);
+      if (outer === undefined) throw noContext(`${name}.with()`, Ctx.with, 'with()');
       return storage.run(freezeContext(mergeFields(mergeFields({}, outer), partial)), fn, ...args);
     },
     withContext(partial, fn, ...args) {
@@ -218,7 +220,7 @@ function createContext(options = {}) {
     assertContext(where) {
       const ctx = storage.getStore();
       if (ctx === undefined) {
-        throw noContext(where === undefined ? 'assertContext()' : String(where), Ctx.assertContext);
+        throw noContext(where === undefined ? 'assertContext()' : String(where), Ctx.assertContext, 'assertContext()');
       }
       return ctx;
     },

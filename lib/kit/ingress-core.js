@@ -10,6 +10,7 @@ const { AsyncLocalStorage } = require('../index.js');
 const { requestContext } = require('./context.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('./traceparent.js');
 const { invalidArgType, invalidArgValue } = require('../errors.js');
+const { requestStart, requestEnd } = require('../channels.js');
 
 // 1-128 chars from a safe set: no spaces, no CR/LF, no unicode, nothing a log or header can misread.
 const REQUEST_ID_RE = /^[A-Za-z0-9\-_.:/+=@]{1,128}$/;
@@ -174,6 +175,7 @@ function createIngressCore(options) {
     const onEnd = (aborted) => {
       if (ended) return;
       ended = true;
+      if (requestEnd.hasSubscribers) requestEnd.publish({ context: Ctx, store: ctx, aborted });
       if (!opts.onRequestEnd) return;
       const summary = {
         method: req.method,
@@ -223,6 +225,7 @@ function createIngressCore(options) {
           return reject(400, errorBody('tenant_required', ctx.requestId, 'This request needs a tenant.'));
         }
       }
+      if (requestStart.hasSubscribers) requestStart.publish({ context: Ctx, store: ctx });
       return runIn(ctx, record, () => {
         const runInContext = AsyncLocalStorage.snapshot();
         bindEmitter(req, runInContext);

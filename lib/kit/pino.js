@@ -5,6 +5,7 @@
 const { WELL_KNOWN_FIELDS } = require('./context.js');
 const { contextOption } = require('./context-option.js');
 const { invalidArgType, invalidArgValue } = require('../errors.js');
+const { contextMissing } = require('../channels.js');
 
 // Shared by pino and winston: validates { context, fields, key } and returns a function that
 // copies the selected fields of the current context into a fresh object (null outside one).
@@ -27,7 +28,12 @@ function contextFieldPicker(options, where) {
   }
   function pick() {
     const ctx = context.currentOrNull();
-    if (ctx === null || ctx === undefined) return null;
+    if (ctx === null || ctx === undefined) {
+      if (contextMissing.hasSubscribers) {
+        contextMissing.publish({ context: context.name, storage: context.storage, api: where === 'pinoMixin' ? 'pino' : 'winston' });
+      }
+      return null;
+    }
     const out = {};
     let any = false;
     const names = fields === 'all' ? Object.keys(ctx) : fields;
