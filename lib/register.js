@@ -22,3 +22,8 @@ if (ctxframe.backend !== 'builtin' &&
 }
 
 module.exports = ctxframe;
+
+// CTXFRAME_DOCTOR=1: diagnostic mode (ctxframe/doctor), loaded only when asked for.
+if (process.env.CTXFRAME_DOCTOR === '1' || process.env.CTXFRAME_DOCTOR === 'true') {
+  require('./doctor/index.js');
+}

@@ -1,0 +1,85 @@
+'use strict';
+// Owns: turning doctor on — the init hook, the kit's diagnostics channels, the summary on exit
+// and on SIGUSR2 (and as JSON to CTXFRAME_DOCTOR_REPORT=<file> on exit).
+
+const fs = require('node:fs');
+const dc = require('node:diagnostics_channel');
+const { createEngine } = require('./engine.js');
+const { format } = require('./report.js');
+const { setDepth } = require('./stack.js');
+
+const LOG_APIS = new Set(['pino', 'winston']);
+
+function start() {
+  const ctxframe = require('../index.js');
+  const { requestContext } = require('../kit/context.js');
+  const engine = createEngine();
+  const depth = Number(process.env.CTXFRAME_DOCTOR_STACK_DEPTH);
+  if (Number.isSafeInteger(depth) && depth > 0) setDepth(depth);
+  engine.setPrimary(requestContext.storage, requestContext.name);
+
+  function onMissing(message) {
+    if (message === null || typeof message !== 'object') return;
+    // A log line outside any request is normal; one written while requests are in flight is not.
+    if (LOG_APIS.has(message.api) && engine.inFlightCount() === 0) return;
+    if (message.storage && typeof message.storage.getStore === 'function') {
+      engine.watch(message.storage, String(message.context), false);
+    }
+    engine.lost({ context: String(message.context), api: String(message.api) }, onMissing);
+  }
+  function onStart(message) {
+    if (message && message.context && message.context.storage) {
+      engine.watch(message.context.storage, message.context.name, false);
+    }
+    if (message) engine.requestStarted(message.store);
+  }
+  function onEnd(message) {
+    if (message) engine.requestEnded(message.store);
+  }
+  dc.subscribe('ctxframe:context:missing', onMissing);
+  dc.subscribe('ctxframe:request:start', onStart);
+  dc.subscribe('ctxframe:request:end', onEnd);
+  engine.enable();
+
+  function report() {
+    return {
+      enabled: true,
+      backend: ctxframe.backend,
+      node: process.version,
+      pid: process.pid,
+      requests: { ...engine.requests, inFlight: engine.inFlightCount() },
+      findings: engine.findings.list().map((f) => JSON.parse(JSON.stringify(f))),
+    };
+  }
+
+  function print() {
+    try {
+      process.stderr.write(format(report()));
+    } catch {
+      // a closed stderr must not turn a diagnostic into a crash
+    }
+  }
+
+  process.on('SIGUSR2', print);
+  process.on('exit', () => {
+    const file = process.env.CTXFRAME_DOCTOR_REPORT;
+    if (file) {
+      try {
+        fs.writeFileSync(file, `${JSON.stringify(report(), null, 2)}\n`);
+      } catch (err) {
+        process.stderr.write(`ctxframe doctor: cannot write ${file}: ${err.message}\n`);
+      }
+    }
+    print();
+  });
+
+  return {
+    expect(storage) {
+      engine.watch(storage, storage.name || 'AsyncLocalStorage', true);
+      return storage;
+    },
+    report,
+  };
+}
+
+module.exports = { start };

@@ -1,0 +1,297 @@
+'use strict';
+// Owns: doctor's watching. An async_hooks init hook records, for every async resource, the
+// request context it was created in and the stack that created it (that capture is where
+// doctor's cost goes); writes on sockets record which request last used each connection.
+// When a read finds no context where one is expected, or finds a request's context where it
+// does not belong, analyze() names the boundary and report.js groups it by site.
+
+const { createHook, executionAsyncId, executionAsyncResource } = require('node:async_hooks');
+const { capture, framesOf, firstUserFrame, where } = require('./stack.js');
+const { Findings } = require('./report.js');
+
+// Resource types that are long-lived connections: their callbacks run in whichever context
+// opened them, whoever used them last.
+const HANDLE_TYPES = new Set([
+  'TCPWRAP', 'TLSWRAP', 'PIPEWRAP', 'UDPWRAP', 'TCPCONNECTWRAP', 'PIPECONNECTWRAP',
+  'HTTPCLIENTREQUEST', 'HTTPINCOMINGMESSAGE', 'JSSTREAM', 'HTTP2SESSION', 'QUIC_SESSION',
+]);
+const POOL_NAMES = /^(?:_?release|_?dispense|_?acquire|_?checkout|_?checkin|_?pulseQueue|_?returnToPool)$/;
+const THENABLE_NAMES = /^(?:then|_?resolve|_?reject|_?settle|_?fulfill|_?fulfil|_?notify|_?settlePromises?)$/;
+const ENDED_KEPT = 10000;
+const PARENT_LINKS = 4;
+
+function createEngine() {
+  const records = new WeakMap(); // async resource -> { type, ctx, stack, repeat, parent, links }
+  const lastUse = new WeakMap(); // connection handle -> { ctx, stack } of the last write on it
+  const watched = []; // { storage, original, name, expected }
+  const inFlight = new Map(); // requestId -> store
+  const ended = new Map(); // requestId -> executionAsyncId of the end (bounded, oldest first)
+  const requests = { started: 0, ended: 0 };
+  const findings = new Findings();
+  let primary = null;
+  let busy = false;
+
+  function readPrimary() {
+    return primary === null ? undefined : primary.original.call(primary.storage);
+  }
+
+  function requestIdOf(store) {
+    if (store === null || typeof store !== 'object') return null;
+    const id = store.requestId;
+    return typeof id === 'string' || typeof id === 'number' ? id : null;
+  }
+
+  function init(asyncId, type, triggerAsyncId, resource) {
+    if (busy) return;
+    const parent = records.get(executionAsyncResource());
+    const links = parent === undefined ? 0 : parent.links + 1;
+    const rec = {
+      type,
+      ctx: readPrimary(),
+      stack: capture(init),
+      repeat: type === 'Timeout' && resource._repeat != null,
+      parent: links < PARENT_LINKS ? parent : undefined,
+      links: links < PARENT_LINKS ? links : 0,
+    };
+    records.set(resource, rec);
+  }
+
+  const hook = createHook({ init });
+
+  // Node emits no async resource for a socket write, so doctor notes who wrote last on each
+  // connection by wrapping net.Socket's one internal write path (same arguments, same result).
+  function instrumentSockets() {
+    const proto = require('node:net').Socket.prototype;
+    const original = proto._writeGeneric;
+    if (typeof original !== 'function') return;
+    Object.defineProperty(proto, '_writeGeneric', {
+      value: function _writeGeneric(writev, data, encoding, cb) {
+        const handle = this._handle;
+        if (!busy && handle !== null && typeof handle === 'object') {
+          lastUse.set(handle, {
+            type: 'write', ctx: readPrimary(), stack: capture(_writeGeneric),
+            parent: records.get(executionAsyncResource()), links: 0,
+          });
+        }
+        return original.call(this, writev, data, encoding, cb);
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
+
+  function watch(storage, name, expected) {
+    for (const entry of watched) {
+      if (entry.storage === storage) {
+        if (expected) entry.expected = true;
+        return entry;
+      }
+    }
+    const original = storage.getStore;
+    const entry = { storage, original, name, expected };
+    watched.push(entry);
+    // An own, non-enumerable getStore that returns exactly what the storage's own returns.
+    Object.defineProperty(storage, 'getStore', {
+      value: function getStore() {
+        const store = original.call(this);
+        if (!busy) checkRead(entry, store);
+        return store;
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+    return entry;
+  }
+
+  function setPrimary(storage, name) {
+    primary = watch(storage, name, false);
+  }
+
+  function checkRead(entry, store) {
+    if (store === undefined) {
+      if (entry.expected) lost({ context: entry.name, api: 'getStore()' }, checkRead);
+      return;
+    }
+    const id = requestIdOf(store);
+    if (id === null) return;
+    const resource = executionAsyncResource();
+    const use = lastUse.get(resource);
+    const usedBy = use === undefined ? null : requestIdOf(use.ctx);
+    if (usedBy !== null && usedBy !== id) {
+      busy = true;
+      try {
+        record('conflated', { context: entry.name, api: 'read' }, checkRead, store, use);
+      } finally { busy = false; }
+      return;
+    }
+    if (ended.has(id) && ended.get(id) !== executionAsyncId()) {
+      const rec = records.get(resource);
+      if (rec !== undefined && (HANDLE_TYPES.has(rec.type) || rec.repeat)) {
+        busy = true;
+        try {
+          record('leaked', { context: entry.name, api: 'read' }, checkRead, store, use);
+        } finally { busy = false; }
+      }
+    }
+  }
+
+  function lost(info, skip) {
+    if (busy) return;
+    busy = true;
+    try {
+        const resource = executionAsyncResource();
+      record('lost', info, skip, undefined, lastUse.get(resource));
+    } finally { busy = false; }
+  }
+
+  function record(type, info, skip, store, use) {
+    const eid = executionAsyncId();
+    const resource = executionAsyncResource();
+    const rec = eid === 0 ? undefined : records.get(resource);
+    const frames = framesOf(capture(skip, 64));
+    const finding = analyze(type, eid, rec, frames, use);
+    finding.context = info.context;
+    finding.api = info.api;
+    finding.requestId = requestIdOf(store); // the context that was read (null: none)
+    if (finding.usedBy === undefined) finding.usedBy = use === undefined ? null : requestIdOf(use.ctx);
+    findings.add(finding);
+  }
+
+  // Names the boundary: what was running, who called the callback that read, where it was
+  // registered and in which context.
+  function analyze(type, eid, rec, frames, use) {
+    let reader = -1;
+    for (let i = 0; i < frames.length; i++) {
+      if (frames[i].origin === 'app') { reader = i; break; }
+    }
+    if (reader === -1) {
+      for (let i = 0; i < frames.length; i++) {
+        if (frames[i].origin === 'dependency') { reader = i; break; }
+      }
+    }
+    // The callback: the reading function and its callers in the same file, down to whatever
+    // called into that file.
+    let callback = reader;
+    if (reader !== -1) {
+      const file = frames[reader].file;
+      while (callback + 1 < frames.length && frames[callback + 1].origin === frames[reader].origin &&
+             frames[callback + 1].file === file) callback++;
+    }
+    let invoker = null;
+    let viaEmit = false;
+    if (callback !== -1) {
+      for (let i = callback + 1; i < frames.length; i++) {
+        const f = frames[i];
+        if (f.origin === 'node') {
+          if (f.file === 'node:events') { viaEmit = true; continue; } // emit, once's wrapper
+          break;
+        }
+        if (f.origin === 'ctxframe') continue;
+        invoker = f;
+        break;
+      }
+    }
+    const readFrame = reader === -1 ? null : frames[reader];
+    const callbackFrame = callback === -1 ? null : frames[callback];
+    const resourceType = rec === undefined ? null : rec.type;
+
+    let kind;
+    let siteFrame = null;
+    let siteFromDefinition = false;
+    if (eid === 0) {
+      kind = 'native-callback';
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else if (viaEmit) {
+      kind = 'emitter';
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else if (rec !== undefined && HANDLE_TYPES.has(rec.type)) {
+      kind = 'pool';
+      // Where this request handed its work to the connection; else the callback it handed over.
+      siteFrame = use && siteOf(use);
+      if (!siteFrame || siteFrame.origin !== 'app') {
+        if (callbackFrame && callbackFrame.origin === 'app') { siteFrame = callbackFrame; siteFromDefinition = true; }
+        else siteFrame = siteFrame || siteOf(rec);
+      }
+    } else if (invoker !== null && POOL_NAMES.test(invoker.method || invoker.fn.replace(/^.*\./, ''))) {
+      kind = 'pool';
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else if (invoker !== null && THENABLE_NAMES.test(invoker.method || invoker.fn.replace(/^.*\./, ''))) {
+      kind = 'thenable';
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else if (invoker !== null) {
+      kind = 'queue';
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else if (rec !== undefined && (rec.type === 'Timeout' || rec.type === 'Immediate')) {
+      kind = 'timer';
+      siteFrame = siteOf(rec);
+    } else if (rec !== undefined && rec.type === 'PROMISE') {
+      kind = 'stored-resolve';
+      siteFrame = siteOf(rec);
+    } else {
+      kind = 'async-resource';
+      siteFrame = (rec && siteOf(rec)) || callbackFrame;
+    }
+    if (siteFrame === null) siteFrame = readFrame;
+    const site = where(siteFrame, siteFromDefinition) ||
+      { site: '<unknown>', file: null, line: 0, column: 0, fn: null };
+    const createdFrame = rec === undefined ? null : siteOf(rec);
+    return {
+      type,
+      kind,
+      site,
+      read: where(readFrame, false),
+      callback: where(callbackFrame, true),
+      invokedBy: invoker === null ? (viaEmit ? { site: 'EventEmitter.emit', file: 'node:events', line: 0, column: 0, fn: 'emit' } : null) : where(invoker, false),
+      resource: eid === 0 ? { type: null, asyncId: 0, createdAt: null, createdIn: null } : {
+        type: resourceType,
+        asyncId: eid,
+        createdAt: createdFrame === null ? null : where(createdFrame, false),
+        createdIn: rec === undefined ? null : requestIdOf(rec.ctx),
+        interval: rec !== undefined && rec.repeat,
+      },
+      lastUse: use === undefined ? null : {
+        at: siteOf(use) === null ? null : where(siteOf(use), false),
+        in: requestIdOf(use.ctx),
+      },
+    };
+  }
+
+  // The application frame that created a record, looking through up to PARENT_LINKS async
+  // parents when the record was created deep inside a library.
+  function siteOf(rec) {
+    for (let r = rec, n = 0; r !== undefined && n <= PARENT_LINKS; r = r.parent, n++) {
+      const frame = firstUserFrame(framesOf(r.stack));
+      if (frame !== null && frame.origin === 'app') return frame;
+    }
+    return firstUserFrame(framesOf(rec.stack));
+  }
+
+  function requestStarted(store) {
+    const id = requestIdOf(store);
+    if (id === null) return;
+    requests.started++;
+    inFlight.set(id, store);
+  }
+
+  function requestEnded(store) {
+    const id = requestIdOf(store);
+    if (id === null || !inFlight.has(id)) return;
+    requests.ended++;
+    inFlight.delete(id);
+    ended.set(id, executionAsyncId());
+    if (ended.size > ENDED_KEPT) ended.delete(ended.keys().next().value);
+  }
+
+  return {
+    enable() { hook.enable(); instrumentSockets(); },
+    disable() { hook.disable(); },
+    watch,
+    setPrimary,
+    lost,
+    requestStarted,
+    requestEnded,
+    inFlightCount() { return inFlight.size; },
+    findings,
+    requests,
+  };
+}
+
+module.exports = { createEngine };
