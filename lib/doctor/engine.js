@@ -62,9 +62,11 @@ function createEngine() {
   // connection by wrapping net.Socket's one internal write path (same arguments, same result).
   function instrumentSockets() {
     const proto = require('node:net').Socket.prototype;
-    const original = proto._writeGeneric;
-    if (typeof original !== 'function') return;
+    const descriptor = Object.getOwnPropertyDescriptor(proto, '_writeGeneric');
+    if (descriptor === undefined || typeof descriptor.value !== 'function') return;
+    const original = descriptor.value;
     Object.defineProperty(proto, '_writeGeneric', {
+      ...descriptor,
       value: function _writeGeneric(writev, data, encoding, cb) {
         const handle = this._handle;
         if (!busy && handle !== null && typeof handle === 'object') {
@@ -75,7 +77,6 @@ function createEngine() {
         }
         return original.call(this, writev, data, encoding, cb);
       },
-      writable: true, configurable: true, enumerable: false,
     });
   }
 

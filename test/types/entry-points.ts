@@ -18,6 +18,7 @@ import { contextQueue, contextProcessor } from 'ctxframe/bullmq';
 import { ContextCommentPlugin } from 'ctxframe/kysely';
 import { postWithContext, onContextMessage } from 'ctxframe/worker';
 import { AsyncGate, retry, ResourcePool, codes } from 'ctxframe/gate';
+import * as doctor from 'ctxframe/doctor';
 
 const als = new AsyncLocalStorage<{ id: string }>({ name: 'req', defaultValue: { id: '-' } });
 const sum: number = als.run({ id: 'a' }, (x: number) => x + 1, 1);
@@ -59,3 +60,17 @@ export const used = [sum, id, which, sameClass, tenant, parsed, header, handler,
   processor, plugin, out, again, code, expressMiddleware, fastifyRequestContext, koaMiddleware,
   pinoMixin, contextFormat, contextQueue, contextProcessor, postWithContext, onContextMessage,
   ResourcePool];
+
+// ctxframe/doctor
+const expected: AsyncLocalStorage<{ id: string }> = doctor.expect(als);
+const doctorOn: boolean = doctor.enabled;
+const doctorReport = doctor.report();
+for (const finding of doctorReport.findings) {
+  const kind: doctor.DoctorKind = finding.kind;
+  const line: number = finding.line;
+  const ids: Array<string | number> = finding.requestIds;
+  void kind; void line; void ids;
+}
+// @ts-expect-error expect() takes a storage
+doctor.expect('tenant');
+void expected; void doctorOn;

@@ -1,0 +1,83 @@
+// ctxframe/doctor: finds where a request's context was lost or leaked. On when preloaded
+// (`node -r ctxframe/doctor`, `--import ctxframe/doctor`) or with CTXFRAME_DOCTOR=1.
+
+/** The kind of async boundary doctor names; each has a section in docs/doctor.md. */
+export type DoctorKind =
+  | 'pool'
+  | 'emitter'
+  | 'queue'
+  | 'timer'
+  | 'native-callback'
+  | 'thenable'
+  | 'stored-resolve'
+  | 'async-resource';
+
+/** lost: no context where one was expected; leaked: a finished request's context read from
+ * work that outlived it; conflated: one request's context read in another request's work. */
+export type DoctorFindingType = 'lost' | 'leaked' | 'conflated';
+
+export interface DoctorLocation {
+  /** `file:line`, the file relative to the working directory when it is under it. */
+  site: string;
+  file: string | null;
+  line: number;
+  column: number;
+  fn: string | null;
+}
+
+export interface DoctorFinding {
+  type: DoctorFindingType;
+  kind: DoctorKind;
+  /** Where the work that lost (or carried) the context was registered or created. */
+  site: string;
+  file: string | null;
+  line: number;
+  column: number;
+  /** The context type (createContext name) or storage name that was read. */
+  context: string;
+  count: number;
+  /** How it was read: 'current()', 'assertContext()', 'with()', 'pino', 'winston', 'getStore()', 'read'. */
+  apis: string[];
+  /** lost: requests that handed the work over (when known); leaked/conflated: the request whose context was read. */
+  requestIds: Array<string | number>;
+  /** conflated: the requests whose work read another request's context. */
+  otherRequestIds: Array<string | number>;
+  boundary: string;
+  why: string;
+  fix: string;
+  /** `ctxframe/docs/doctor.md#<kind>` */
+  docs: string;
+  /** The first occurrence in detail. */
+  example: {
+    read: DoctorLocation | null;
+    callback: DoctorLocation | null;
+    invokedBy: DoctorLocation | null;
+    resource: {
+      type: string | null;
+      asyncId: number;
+      createdAt: DoctorLocation | null;
+      createdIn: string | number | null;
+      interval?: boolean;
+    };
+    lastUse: { at: DoctorLocation | null; in: string | number | null } | null;
+  };
+}
+
+export interface DoctorReport {
+  enabled: boolean;
+  backend?: 'frame' | 'carrier' | 'builtin';
+  node?: string;
+  pid?: number;
+  requests?: { started: number; ended: number; inFlight: number };
+  findings: DoctorFinding[];
+}
+
+/** Whether doctor is on in this process. */
+export declare const enabled: boolean;
+
+/** Marks a storage whose every read should find a store; with doctor on, a read that finds
+ * none is reported. Returns the storage. A no-op when doctor is off. */
+export declare function expect<S extends { getStore(): unknown }>(storage: S): S;
+
+/** What doctor found so far. */
+export declare function report(): DoctorReport;
