@@ -45,11 +45,16 @@ function createEngine() {
     if (busy) return;
     const parent = records.get(executionAsyncResource());
     const links = parent === undefined ? 0 : parent.links + 1;
+    const ctx = readPrimary();
+    const repeat = type === 'Timeout' && resource._repeat != null;
     const rec = {
       type,
-      ctx: readPrimary(),
-      stack: capture(init),
-      repeat: type === 'Timeout' && resource._repeat != null,
+      ctx,
+      // Work created inside a request runs in it: its stack matters only if it can outlive
+      // the request (an interval) or be shared (a connection). Skipping the rest is most of
+      // what keeps doctor affordable under load.
+      stack: ctx === undefined || repeat || HANDLE_TYPES.has(type) ? capture(init) : undefined,
+      repeat,
       parent: links < PARENT_LINKS ? parent : undefined,
       links: links < PARENT_LINKS ? links : 0,
     };

@@ -1,0 +1,108 @@
+'use strict';
+// Owns: what ctxframe/doctor costs. A request-shaped workload (concurrent "requests", each
+// awaiting a chain of async calls, a timer hop and a socket-free callback, reading its context
+// at every step and asserting it is its own) runs in its own process per variant, interleaved:
+//
+//   none             no context (the floor)
+//   builtin          node's AsyncLocalStorage
+//   ctxframe         ctxframe's requestContext, doctor off (its module loaded, not preloaded)
+//   ctxframe-doctor  the same under `node -r ctxframe/doctor`
+//
+//   node bench/doctor.js [--reps 5] [--requests 20000]
+// Prints medians of requests/s per variant and ratios to ctxframe and to the built-in.
+
+const path = require('node:path');
+const os = require('node:os');
+const { spawnSync } = require('node:child_process');
+
+const VARIANTS = ['none', 'builtin', 'ctxframe', 'ctxframe-doctor'];
+
+function child(variant, requests) {
+  const { AsyncLocalStorage } = require('node:async_hooks');
+  let run;
+  let read;
+  if (variant === 'none') {
+    let current;
+    run = (ctx, fn) => { const prior = current; current = ctx; try { return fn(); } finally { current = prior; } };
+    read = () => current;
+  } else if (variant === 'builtin') {
+    const als = new AsyncLocalStorage();
+    run = (ctx, fn) => als.run(ctx, fn);
+    read = () => als.getStore();
+  } else {
+    require('ctxframe/doctor');
+    const { requestContext } = require('ctxframe/context');
+    run = (ctx, fn) => requestContext.run(ctx, fn);
+    read = () => requestContext.current();
+  }
+  const check = (id) => {
+    // 'none' has no async propagation: it only checks the synchronous read.
+    if (variant !== 'none' && read().requestId !== id) throw new Error(`${variant}: wrong context`);
+  };
+  async function step(id, i) {
+    await null;
+    check(id);
+    return i + 1;
+  }
+  async function request(id) {
+    let n = 0;
+    for (let i = 0; i < 10; i++) n = await step(id, n);
+    await new Promise((resolve) => setImmediate(resolve));
+    check(id);
+    await new Promise((resolve) => process.nextTick(resolve));
+    check(id);
+    return n;
+  }
+  const CONCURRENCY = 50;
+  let next = 0;
+  async function worker() {
+    while (next < requests) {
+      const id = `r${next++}`;
+      const n = await run({ requestId: id }, () => { check(id); return request(id); });
+      if (n !== 10) throw new Error('bad result');
+    }
+  }
+  const start = process.hrtime.bigint();
+  Promise.all(Array.from({ length: CONCURRENCY }, worker)).then(() => {
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    process.stdout.write(`${JSON.stringify({ variant, rps: requests / (ms / 1000) })}\n`);
+  });
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const opt = (name, dflt) => { const i = args.indexOf(name); return i === -1 ? dflt : Number(args[i + 1]); };
+  const reps = opt('--reps', 5);
+  const requests = opt('--requests', 20000);
+  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  const load = os.loadavg()[0];
+  for (let r = 0; r < reps; r++) {
+    for (const variant of VARIANTS) {
+      const pre = variant === 'ctxframe-doctor' ? ['-r', 'ctxframe/doctor'] : [];
+      const out = spawnSync(process.execPath, [...process.execArgv, ...pre, __filename, '--child', variant, String(requests)], {
+        cwd: path.resolve(__dirname, '..'), encoding: 'utf8', env: { ...process.env, CTXFRAME_DOCTOR: '' },
+      });
+      if (out.status !== 0) throw new Error(`${variant} failed:\n${out.stderr}`);
+      const line = out.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+      results[variant].push(JSON.parse(line).rps);
+    }
+  }
+  const backend = spawnSync(process.execPath, [...process.execArgv, '-p', "require('ctxframe').backend"], {
+    cwd: path.resolve(__dirname, '..'), encoding: 'utf8',
+  }).stdout.trim();
+  console.log(`doctor bench: node ${process.version} ${process.execArgv.join(' ')} (backend ${backend}), ` +
+    `${requests} requests x ${reps} reps, load ${load.toFixed(2)} -> ${os.loadavg()[0].toFixed(2)}`);
+  const m = Object.fromEntries(VARIANTS.map((v) => [v, median(results[v])]));
+  for (const v of VARIANTS) {
+    console.log(`  ${v.padEnd(16)} ${Math.round(m[v]).toString().padStart(8)} req/s   ` +
+      `x${(m[v] / m.ctxframe).toFixed(2)} of ctxframe   x${(m[v] / m.builtin).toFixed(2)} of built-in`);
+  }
+}
+
+if (process.argv[2] === '--child') child(process.argv[3], Number(process.argv[4]));
+else main();
