@@ -6,6 +6,7 @@
 //   none             no context (the floor)
 //   builtin          node's AsyncLocalStorage
 //   ctxframe         ctxframe's requestContext, doctor off (its module loaded, not preloaded)
+// (every variant validates and freezes the context with requestContext.freeze(), as run() does)
 //   ctxframe-doctor  the same under `node -r ctxframe/doctor`
 //
 //   node bench/doctor.js [--reps 5] [--requests 20000]
@@ -19,21 +20,25 @@ const VARIANTS = ['none', 'builtin', 'ctxframe', 'ctxframe-doctor'];
 
 function child(variant, requests) {
   const { AsyncLocalStorage } = require('node:async_hooks');
+  if (variant === 'ctxframe-doctor' && !require('ctxframe/doctor').enabled) throw new Error('doctor is not on');
+  if (variant === 'ctxframe' && require('ctxframe/doctor').enabled) throw new Error('doctor is on');
+  // Every variant validates and freezes its context the way requestContext.run() does, so the
+  // variants differ only in how the context is carried.
+  const { requestContext: kit } = require('ctxframe/context');
+  const freeze = (ctx) => kit.freeze(ctx);
   let run;
   let read;
   if (variant === 'none') {
     let current;
-    run = (ctx, fn) => { const prior = current; current = ctx; try { return fn(); } finally { current = prior; } };
+    run = (ctx, fn) => { const prior = current; current = freeze(ctx); try { return fn(); } finally { current = prior; } };
     read = () => current;
   } else if (variant === 'builtin') {
     const als = new AsyncLocalStorage();
-    run = (ctx, fn) => als.run(ctx, fn);
+    run = (ctx, fn) => als.run(freeze(ctx), fn);
     read = () => als.getStore();
   } else {
-    require('ctxframe/doctor');
-    const { requestContext } = require('ctxframe/context');
-    run = (ctx, fn) => requestContext.run(ctx, fn);
-    read = () => requestContext.current();
+    run = (ctx, fn) => kit.run(ctx, fn);
+    read = () => kit.current();
   }
   const check = (id) => {
     // 'none' has no async propagation: it only checks the synchronous read.

@@ -43,17 +43,18 @@ function createEngine() {
 
   function init(asyncId, type, triggerAsyncId, resource) {
     if (busy) return;
-    const parent = records.get(executionAsyncResource());
-    const links = parent === undefined ? 0 : parent.links + 1;
     const ctx = readPrimary();
     const repeat = type === 'Timeout' && resource._repeat != null;
+    // Work created inside a request runs in that request: it can neither lose the context nor
+    // carry another's, unless it outlives the request (an interval) or is shared (a
+    // connection). Not recording the rest is most of what keeps doctor affordable under load.
+    if (ctx !== undefined && !repeat && !HANDLE_TYPES.has(type)) return;
+    const parent = records.get(executionAsyncResource());
+    const links = parent === undefined ? 0 : parent.links + 1;
     const rec = {
       type,
       ctx,
-      // Work created inside a request runs in it: its stack matters only if it can outlive
-      // the request (an interval) or be shared (a connection). Skipping the rest is most of
-      // what keeps doctor affordable under load.
-      stack: ctx === undefined || repeat || HANDLE_TYPES.has(type) ? capture(init) : undefined,
+      stack: capture(init),
       repeat,
       parent: links < PARENT_LINKS ? parent : undefined,
       links: links < PARENT_LINKS ? links : 0,
