@@ -116,6 +116,14 @@ describe('doctor: reproductions', function () {
     assert.equal(finding.example.resource.type, null);
   });
 
+  it('on the builtin backend (CTXFRAME_BACKEND=builtin) too', async () => {
+    const result = await runFixture('batcher.js', { env: { CTXFRAME_BACKEND: 'builtin' } });
+    assert.equal(result.report.backend, 'builtin');
+    assertOneFinding(result, { type: 'lost', kind: 'queue', marker: 'batcher-load' });
+    const leaked = await runFixture('leak-interval.js', { env: { CTXFRAME_BACKEND: 'builtin' } });
+    assertOneFinding(leaked, { type: 'leaked', kind: 'timer', marker: 'leak-interval' });
+  });
+
   it('an interval a request started keeps reading its context after it ended: leaked', async () => {
     const result = await withAndWithout('leak-interval.js');
     const finding = assertOneFinding(result, { type: 'leaked', kind: 'timer', marker: 'leak-interval' });
