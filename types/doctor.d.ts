@@ -69,6 +69,8 @@ export interface DoctorReport {
   node?: string;
   pid?: number;
   requests?: { started: number; ended: number; inFlight: number };
+  /** Failures inside doctor itself; they are never passed on to the application. */
+  internalErrors?: number;
   findings: DoctorFinding[];
 }
 

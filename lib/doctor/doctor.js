@@ -20,6 +20,13 @@ function start() {
 
   function onMissing(message) {
     if (message === null || typeof message !== 'object') return;
+    try {
+      missing(message);
+    } catch {
+      engine.internal.errors++;
+    }
+  }
+  function missing(message) {
     // A log line outside any request is normal; one written while requests are in flight is not.
     if (LOG_APIS.has(message.api) && engine.inFlightCount() === 0) return;
     if (message.storage && typeof message.storage.getStore === 'function') {
@@ -28,13 +35,21 @@ function start() {
     engine.lost({ context: String(message.context), api: String(message.api) }, onMissing);
   }
   function onStart(message) {
-    if (message && message.context && message.context.storage) {
-      engine.watch(message.context.storage, message.context.name, false);
+    try {
+      if (message && message.context && message.context.storage) {
+        engine.watch(message.context.storage, message.context.name, false);
+      }
+      if (message) engine.requestStarted(message.store);
+    } catch {
+      engine.internal.errors++;
     }
-    if (message) engine.requestStarted(message.store);
   }
   function onEnd(message) {
-    if (message) engine.requestEnded(message.store);
+    try {
+      if (message) engine.requestEnded(message.store);
+    } catch {
+      engine.internal.errors++;
+    }
   }
   dc.subscribe('ctxframe:context:missing', onMissing);
   dc.subscribe('ctxframe:request:start', onStart);
@@ -48,6 +63,8 @@ function start() {
       node: process.version,
       pid: process.pid,
       requests: { ...engine.requests, inFlight: engine.inFlightCount() },
+      // Failures inside doctor itself (never passed on to the application).
+      internalErrors: engine.internal.errors,
       findings: engine.findings.list().map((f) => JSON.parse(JSON.stringify(f))),
     };
   }

@@ -28,6 +28,7 @@ function createEngine() {
   const ended = new Map(); // requestId -> executionAsyncId of the end (bounded, oldest first)
   const requests = { started: 0, ended: 0 };
   const findings = new Findings();
+  const internal = { errors: 0, lastError: null };
   let primary = null;
   let busy = false;
 
@@ -97,14 +98,20 @@ function createEngine() {
     const entry = { storage, original, name, expected };
     watched.push(entry);
     // An own, non-enumerable getStore that returns exactly what the storage's own returns.
-    Object.defineProperty(storage, 'getStore', {
-      value: function getStore() {
-        const store = original.call(this);
-        if (!busy) checkRead(entry, store);
-        return store;
-      },
-      writable: true, configurable: true, enumerable: false,
-    });
+    try {
+      Object.defineProperty(storage, 'getStore', {
+        value: function getStore() {
+          const store = original.call(this);
+          if (!busy) {
+            try { checkRead(entry, store); } catch { internal.errors++; }
+          }
+          return store;
+        },
+        writable: true, configurable: true, enumerable: false,
+      });
+    } catch {
+      internal.errors++; // a frozen storage: its reads are not watched
+    }
     return entry;
   }
 
@@ -123,33 +130,36 @@ function createEngine() {
     const use = lastUse.get(resource);
     const usedBy = use === undefined ? null : requestIdOf(use.ctx);
     if (usedBy !== null && usedBy !== id) {
-      busy = true;
-      try {
-        record('conflated', { context: entry.name, api: 'read' }, checkRead, store, use);
-      } finally { busy = false; }
+      record('conflated', { context: entry.name, api: 'read' }, checkRead, store, use);
       return;
     }
     if (ended.has(id) && ended.get(id) !== executionAsyncId()) {
       const rec = records.get(resource);
       if (rec !== undefined && (HANDLE_TYPES.has(rec.type) || rec.repeat)) {
-        busy = true;
-        try {
-          record('leaked', { context: entry.name, api: 'read' }, checkRead, store, use);
-        } finally { busy = false; }
+        record('leaked', { context: entry.name, api: 'read' }, checkRead, store, use);
       }
     }
   }
 
   function lost(info, skip) {
+    record('lost', info, skip, undefined, lastUse.get(executionAsyncResource()));
+  }
+
+  // Never lets doctor's own failure reach the application: the read it observes goes on.
+  function record(type, info, skip, store, use) {
     if (busy) return;
     busy = true;
     try {
-        const resource = executionAsyncResource();
-      record('lost', info, skip, undefined, lastUse.get(resource));
-    } finally { busy = false; }
+      analyzeAndAdd(type, info, skip, store, use);
+    } catch (err) {
+      internal.errors++;
+      if (internal.lastError === null) internal.lastError = String(err && err.stack ? err.stack : err);
+    } finally {
+      busy = false;
+    }
   }
 
-  function record(type, info, skip, store, use) {
+  function analyzeAndAdd(type, info, skip, store, use) {
     const eid = executionAsyncId();
     const resource = executionAsyncResource();
     const rec = eid === 0 ? undefined : records.get(resource);
@@ -298,6 +308,7 @@ function createEngine() {
     inFlightCount() { return inFlight.size; },
     findings,
     requests,
+    internal,
   };
 }
 

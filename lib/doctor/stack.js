@@ -14,10 +14,10 @@ let depth = 24;
 function setDepth(n) { depth = n; }
 
 // Captures the stack above `skip` (a function on the stack); formatting is deferred.
-function capture(skip) {
+function capture(skip, frames = depth) {
   const holder = {};
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = depth;
+  Error.stackTraceLimit = frames;
   Error.captureStackTrace(holder, skip);
   Error.stackTraceLimit = limit;
   return holder;

@@ -45,6 +45,7 @@ function markedLine(file, marker) {
 // Exactly one finding, of this type and kind, at the marked line of the fixture.
 function assertOneFinding(result, { type, kind, marker }) {
   const { findings } = result.report;
+  assert.equal(result.report.internalErrors, 0);
   assert.equal(findings.length, 1, `expected one finding, got:\n${JSON.stringify(findings, null, 2)}\n${result.stderr}`);
   const [finding] = findings;
   assert.equal(finding.type, type);
