@@ -13,8 +13,8 @@ const readline = require('node:readline');
 const { Queue } = require('bullmq');
 const { startRedis } = require('../support/redis.js');
 const { startPostgres } = require('../support/postgres.js');
-const { requestContext } = require('../../lib/kit/context.js');
-const { addJob, contextQueue, contextProcessor } = require('../../lib/kit/bullmq.js');
+const { requestContext } = require('ctxframe/context');
+const { addJob, contextQueue, contextProcessor } = require('ctxframe/bullmq');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FIXTURE = path.join(__dirname, 'fixtures', 'bullmq-worker.js');

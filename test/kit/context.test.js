@@ -5,25 +5,25 @@
 const assert = require('node:assert/strict');
 const { EventEmitter, once } = require('node:events');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { createContext, requestContext, WELL_KNOWN_FIELDS } = require('../../lib/kit/context.js');
-const { AsyncLocalStorage } = require('../../lib/index.js');
+const { createContext, requestContext, WELL_KNOWN_FIELDS } = require('ctxframe/context');
+const { AsyncLocalStorage } = require('ctxframe');
 
 describe('kit/context', () => {
-  const Ctx = createContext({ name: 'TestContext', maxBytes: 256 });
+  const testContext = createContext({ name: 'TestContext', maxBytes: 256 });
 
   it('exposes name, storage and the default requestContext', () => {
-    assert.equal(Ctx.name, 'TestContext');
-    assert.ok(Ctx.storage instanceof AsyncLocalStorage);
+    assert.equal(testContext.name, 'TestContext');
+    assert.ok(testContext.storage instanceof AsyncLocalStorage);
     assert.equal(requestContext.name, 'RequestContext');
     assert.equal(requestContext.maxBytes, 8192);
     assert.ok(WELL_KNOWN_FIELDS.includes('traceState'));
-    assert.ok(Object.isFrozen(Ctx));
+    assert.ok(Object.isFrozen(testContext));
   });
 
   it('run() stores a deep-frozen copy and returns fn result with args', () => {
     const input = { requestId: 'r1', tenantId: 't1', tags: ['a', { b: 1 }], nested: { ok: true, n: null } };
-    const result = Ctx.run(input, (x, y) => {
-      const ctx = Ctx.current();
+    const result = testContext.run(input, (x, y) => {
+      const ctx = testContext.current();
       assert.notEqual(ctx, input);
       assert.deepEqual(ctx, input);
       assert.ok(Object.isFrozen(ctx));
@@ -35,17 +35,17 @@ describe('kit/context', () => {
     }, 2, 3);
     assert.equal(result, 5);
     input.tenantId = 'mutated-after';
-    assert.equal(Ctx.currentOrNull(), null);
+    assert.equal(testContext.currentOrNull(), null);
   });
 
   it('later mutation of the input does not reach the stored context', async () => {
     const input = { requestId: 'r', list: [1] };
-    await Ctx.run(input, async () => {
+    await testContext.run(input, async () => {
       input.requestId = 'changed';
       input.list.push(2);
       await null;
-      assert.equal(Ctx.get('requestId'), 'r');
-      assert.deepEqual(Ctx.current().list, [1]);
+      assert.equal(testContext.get('requestId'), 'r');
+      assert.deepEqual(testContext.current().list, [1]);
     });
   });
 
@@ -53,15 +53,15 @@ describe('kit/context', () => {
     const input = Object.create(null);
     input.requestId = 'r';
     input.userId = undefined;
-    Ctx.run(input, () => {
-      assert.deepEqual(Object.keys(Ctx.current()), ['requestId']);
+    testContext.run(input, () => {
+      assert.deepEqual(Object.keys(testContext.current()), ['requestId']);
     });
   });
 
   it('keeps a "__proto__" field as data without changing the prototype', () => {
     const input = JSON.parse('{"requestId":"r","__proto__":{"polluted":true}}');
-    Ctx.run(input, () => {
-      const ctx = Ctx.current();
+    testContext.run(input, () => {
+      const ctx = testContext.current();
       assert.equal(Object.getPrototypeOf(ctx), Object.prototype);
       assert.equal(ctx.polluted, undefined);
       assert.deepEqual(Object.getOwnPropertyDescriptor(ctx, '__proto__').value, { polluted: true });
@@ -91,7 +91,7 @@ describe('kit/context', () => {
   for (const [label, value] of bad) {
     it(`refuses ${label} at run() time with CTXFRAME_INVALID_CONTEXT`, () => {
       let ran = false;
-      assert.throws(() => Ctx.run(value, () => { ran = true; }), (err) => {
+      assert.throws(() => testContext.run(value, () => { ran = true; }), (err) => {
         assert.ok(err instanceof TypeError);
         assert.equal(err.code, 'CTXFRAME_INVALID_CONTEXT');
         assert.match(err.message, /TestContext/);
@@ -104,7 +104,7 @@ describe('kit/context', () => {
   it('refuses cycles and names the path', () => {
     const a = { requestId: 'r', inner: { list: [] } };
     a.inner.list.push(a);
-    assert.throws(() => Ctx.run(a, () => {}), (err) => {
+    assert.throws(() => testContext.run(a, () => {}), (err) => {
       assert.equal(err.code, 'CTXFRAME_INVALID_CONTEXT');
       assert.match(err.message, /ctx\.inner\.list\[0\]/);
       assert.match(err.message, /circular/);
@@ -114,7 +114,7 @@ describe('kit/context', () => {
 
   it('accepts the same object twice when it is not a cycle', () => {
     const shared = { x: 1 };
-    Ctx.run({ a: shared, b: shared }, () => assert.deepEqual(Ctx.current().b, { x: 1 }));
+    testContext.run({ a: shared, b: shared }, () => assert.deepEqual(testContext.current().b, { x: 1 }));
   });
 
   it('refuses very deep nesting', () => {
@@ -126,15 +126,15 @@ describe('kit/context', () => {
   });
 
   it('refuses a context larger than maxBytes with CTXFRAME_CONTEXT_TOO_LARGE', () => {
-    assert.throws(() => Ctx.run({ big: 'x'.repeat(300) }, () => {}), (err) => {
+    assert.throws(() => testContext.run({ big: 'x'.repeat(300) }, () => {}), (err) => {
       assert.ok(err instanceof RangeError);
       assert.equal(err.code, 'CTXFRAME_CONTEXT_TOO_LARGE');
       assert.match(err.message, /256/);
       return true;
     });
     // Measured in UTF-8 bytes, not characters.
-    assert.throws(() => Ctx.run({ big: 'é'.repeat(130) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
-    Ctx.run({ ok: 'x'.repeat(200) }, () => assert.equal(Ctx.current().ok.length, 200));
+    assert.throws(() => testContext.run({ big: 'é'.repeat(130) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    testContext.run({ ok: 'x'.repeat(200) }, () => assert.equal(testContext.current().ok.length, 200));
   });
 
   it('validates options and arguments', () => {
@@ -142,12 +142,12 @@ describe('kit/context', () => {
     assert.throws(() => createContext({ name: '' }), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => createContext({ maxBytes: -1 }), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => createContext({ maxBytes: 1.5 }), { code: 'ERR_OUT_OF_RANGE' });
-    assert.throws(() => Ctx.run({}, 'nope'), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => testContext.run({}, 'nope'), { code: 'ERR_INVALID_ARG_TYPE' });
     assert.equal(createContext().name, 'RequestContext');
   });
 
   it('current() outside a context throws CTXFRAME_NO_CONTEXT naming the context and call site', () => {
-    function someCallerFunction() { return Ctx.current(); }
+    function someCallerFunction() { return testContext.current(); }
     assert.throws(someCallerFunction, (err) => {
       assert.equal(err.code, 'CTXFRAME_NO_CONTEXT');
       assert.match(err.message, /TestContext/);
@@ -155,80 +155,80 @@ describe('kit/context', () => {
       assert.match(err.message, /context\.test\.js/);
       return true;
     });
-    assert.equal(Ctx.currentOrNull(), null);
-    assert.equal(Ctx.get('requestId'), undefined);
+    assert.equal(testContext.currentOrNull(), null);
+    assert.equal(testContext.get('requestId'), undefined);
   });
 
   it('assertContext(where) names `where` and returns the context', () => {
-    assert.throws(() => Ctx.assertContext('ingestion.write'), (err) => {
+    assert.throws(() => testContext.assertContext('ingestion.write'), (err) => {
       assert.equal(err.code, 'CTXFRAME_NO_CONTEXT');
       assert.match(err.message, /ingestion\.write/);
       assert.match(err.message, /TestContext/);
       return true;
     });
-    Ctx.run({ requestId: 'r' }, () => assert.equal(Ctx.assertContext('x'), Ctx.current()));
+    testContext.run({ requestId: 'r' }, () => assert.equal(testContext.assertContext('x'), testContext.current()));
   });
 
   it('with() overrides fields in a new frozen copy and leaves the outer untouched', async () => {
-    await Ctx.run({ requestId: 'r', tenantId: 't1', userId: 'u' }, async () => {
-      const outer = Ctx.current();
-      const inner = await Ctx.with({ tenantId: 't2', userId: undefined, extra: [1] }, async (a) => {
+    await testContext.run({ requestId: 'r', tenantId: 't1', userId: 'u' }, async () => {
+      const outer = testContext.current();
+      const inner = await testContext.with({ tenantId: 't2', userId: undefined, extra: [1] }, async (a) => {
         await sleep(1);
         assert.equal(a, 'arg');
-        return Ctx.current();
+        return testContext.current();
       }, 'arg');
       assert.deepEqual(inner, { requestId: 'r', tenantId: 't2', extra: [1] });
       assert.ok(Object.isFrozen(inner));
-      assert.equal(Ctx.current(), outer);
+      assert.equal(testContext.current(), outer);
       assert.deepEqual(outer, { requestId: 'r', tenantId: 't1', userId: 'u' });
     });
   });
 
   it('with() validates and throws outside a context', () => {
-    assert.throws(() => Ctx.with({ a: 1 }, () => {}), { code: 'CTXFRAME_NO_CONTEXT' });
-    Ctx.run({ requestId: 'r' }, () => {
-      assert.throws(() => Ctx.with({ f: () => {} }, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
-      assert.throws(() => Ctx.with(null, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
-      assert.throws(() => Ctx.with({ big: 'x'.repeat(400) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
-      assert.equal(Ctx.get('requestId'), 'r');
+    assert.throws(() => testContext.with({ a: 1 }, () => {}), { code: 'CTXFRAME_NO_CONTEXT' });
+    testContext.run({ requestId: 'r' }, () => {
+      assert.throws(() => testContext.with({ f: () => {} }, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => testContext.with(null, () => {}), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => testContext.with({ big: 'x'.repeat(400) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+      assert.equal(testContext.get('requestId'), 'r');
     });
   });
 
   it('withContext() runs fn in a synthetic context with a fresh requestId', () => {
     const seen = [];
-    Ctx.withContext({ tenantId: 't9' }, () => seen.push(Ctx.current()));
-    Ctx.withContext(() => seen.push(Ctx.current()));
-    Ctx.withContext({ requestId: 'fixed' }, () => seen.push(Ctx.current()));
+    testContext.withContext({ tenantId: 't9' }, () => seen.push(testContext.current()));
+    testContext.withContext(() => seen.push(testContext.current()));
+    testContext.withContext({ requestId: 'fixed' }, () => seen.push(testContext.current()));
     assert.equal(seen[0].tenantId, 't9');
     assert.match(seen[0].requestId, /^[0-9a-f-]{36}$/);
     assert.notEqual(seen[0].requestId, seen[1].requestId);
     assert.equal(seen[2].requestId, 'fixed');
-    assert.equal(Ctx.currentOrNull(), null);
+    assert.equal(testContext.currentOrNull(), null);
   });
 
   it('run() reuses a context it produced (no re-copy) and nests', () => {
-    Ctx.run({ requestId: 'a' }, () => {
-      const a = Ctx.current();
-      Ctx.run({ requestId: 'b' }, () => {
-        assert.equal(Ctx.get('requestId'), 'b');
-        Ctx.run(a, () => assert.equal(Ctx.current(), a));
+    testContext.run({ requestId: 'a' }, () => {
+      const a = testContext.current();
+      testContext.run({ requestId: 'b' }, () => {
+        assert.equal(testContext.get('requestId'), 'b');
+        testContext.run(a, () => assert.equal(testContext.current(), a));
       });
-      assert.equal(Ctx.current(), a);
-      assert.equal(Ctx.freeze(a), a);
+      assert.equal(testContext.current(), a);
+      assert.equal(testContext.freeze(a), a);
     });
   });
 
   it('follows awaits, timers, immediates, nextTick and emitters; concurrent contexts never mix', async () => {
     const emitter = new EventEmitter();
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      Ctx.run({ requestId: `r${i}`, tenantId: `t${i % 7}` }, async () => {
+      testContext.run({ requestId: `r${i}`, tenantId: `t${i % 7}` }, async () => {
         const seen = [];
         await sleep(Math.floor(Math.random() * 5));
-        seen.push(Ctx.get('requestId'));
-        await new Promise((resolve) => setTimeout(() => { seen.push(Ctx.get('requestId')); resolve(); }, 1));
-        await new Promise((resolve) => setImmediate(() => { seen.push(Ctx.get('requestId')); resolve(); }));
-        await new Promise((resolve) => process.nextTick(() => { seen.push(Ctx.get('requestId')); resolve(); }));
-        return { i, seen, tenant: Ctx.get('tenantId') };
+        seen.push(testContext.get('requestId'));
+        await new Promise((resolve) => setTimeout(() => { seen.push(testContext.get('requestId')); resolve(); }, 1));
+        await new Promise((resolve) => setImmediate(() => { seen.push(testContext.get('requestId')); resolve(); }));
+        await new Promise((resolve) => process.nextTick(() => { seen.push(testContext.get('requestId')); resolve(); }));
+        return { i, seen, tenant: testContext.get('tenantId') };
       })));
     for (const { i, seen, tenant } of results) {
       assert.deepEqual(seen, Array(4).fill(`r${i}`));
@@ -236,22 +236,22 @@ describe('kit/context', () => {
     }
     // A listener runs in the emitter's caller context (synchronous emit).
     const got = once(emitter, 'ev');
-    Ctx.run({ requestId: 'emit' }, () => emitter.emit('ev', Ctx.get('requestId')));
+    testContext.run({ requestId: 'emit' }, () => emitter.emit('ev', testContext.get('requestId')));
     assert.deepEqual(await got, ['emit']);
   });
 
   it('a context frozen by a type with a larger limit is re-checked by a smaller one', () => {
     const Big = createContext({ name: 'Big', maxBytes: 8192 });
     const frozen = Big.freeze({ requestId: 'r', pad: 'x'.repeat(1000) });
-    assert.throws(() => Ctx.run(frozen, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    assert.throws(() => testContext.run(frozen, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
   });
 
   it('two context types are independent', () => {
     const Other = createContext({ name: 'Other' });
-    Ctx.run({ requestId: 'mine' }, () => {
+    testContext.run({ requestId: 'mine' }, () => {
       assert.equal(Other.currentOrNull(), null);
       Other.run({ requestId: 'theirs' }, () => {
-        assert.equal(Ctx.get('requestId'), 'mine');
+        assert.equal(testContext.get('requestId'), 'mine');
         assert.equal(Other.get('requestId'), 'theirs');
       });
     });

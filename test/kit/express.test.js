@@ -3,8 +3,8 @@
 // context inside Express's error-handling middleware.
 
 const assert = require('node:assert/strict');
-const { ingressSuite } = require('./ingress-suite.js');
-const { startService } = require('./ingress-harness.js');
+const { ingressSuite } = require('../support/ingress-suite.js');
+const { startService } = require('../support/ingress-harness.js');
 
 describe('kit/express', () => {
   ingressSuite('express');

@@ -3,9 +3,9 @@
 // context in every hook, in body parsing and in encapsulated child plugins.
 
 const assert = require('node:assert/strict');
-const { ingressSuite } = require('./ingress-suite.js');
-const { startService, waitFor } = require('./ingress-harness.js');
-const { requestContext: Ctx } = require('../../lib/kit/context.js');
+const { ingressSuite } = require('../support/ingress-suite.js');
+const { startService, waitFor } = require('../support/ingress-harness.js');
+const { requestContext } = require('ctxframe/context');
 
 describe('kit/fastify', () => {
   ingressSuite('fastify');
@@ -61,14 +61,14 @@ describe('kit/fastify', () => {
   describe('encapsulation', () => {
     it('applies to routes in encapsulated child plugins and exposes route patterns', async () => {
       const Fastify = require('fastify');
-      const { fastifyRequestContext, count } = require('../../lib/kit/fastify.js');
+      const { fastifyRequestContext, count } = require('ctxframe/fastify');
       const ends = [];
       const app = Fastify();
       await app.register(fastifyRequestContext, { onRequestEnd: (s) => ends.push(s), resolve: (request) => ({ tenantId: request.headers['x-tenant-id'] || null }) });
       await app.register(async (child) => {
         child.get('/items/:id', async (request) => {
           count('dbQueries');
-          return { requestId: Ctx.get('requestId'), tenantId: Ctx.get('tenantId'), id: request.params.id };
+          return { requestId: requestContext.get('requestId'), tenantId: requestContext.get('tenantId'), id: request.params.id };
         });
       }, { prefix: '/api' });
       await app.listen({ port: 0, host: '127.0.0.1' });
@@ -87,7 +87,7 @@ describe('kit/fastify', () => {
 
     it('rejects invalid options at register time', async () => {
       const Fastify = require('fastify');
-      const { fastifyRequestContext } = require('../../lib/kit/fastify.js');
+      const { fastifyRequestContext } = require('ctxframe/fastify');
       const app = Fastify();
       app.register(fastifyRequestContext, { resolve: 'not a function' });
       await assert.rejects(app.ready(), { code: 'ERR_INVALID_ARG_TYPE' });

@@ -9,8 +9,8 @@ const assert = require('node:assert/strict');
 const { getEventListeners } = require('node:events');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
 const async_hooks = require('node:async_hooks');
-const { backend } = require('../../lib/index.js');
-const { AsyncGate, map, codes } = require('../../lib/kit/gate.js');
+const { backend } = require('ctxframe');
+const { AsyncGate, map, codes } = require('ctxframe/gate');
 
 const { inContext, seen, randomDelay, assertGateHygiene } = require('../support/gate-context.js');
 

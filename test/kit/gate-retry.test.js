@@ -8,8 +8,8 @@ const assert = require('node:assert/strict');
 const { EventEmitter, getEventListeners } = require('node:events');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
 const async_hooks = require('node:async_hooks');
-const { backend } = require('../../lib/index.js');
-const { retry, exponentialBackoff, codes } = require('../../lib/kit/gate.js');
+const { backend } = require('ctxframe');
+const { retry, exponentialBackoff, codes } = require('ctxframe/gate');
 
 const { inContext, seen, assertGateHygiene } = require('../support/gate-context.js');
 

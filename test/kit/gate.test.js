@@ -10,9 +10,9 @@ const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/prom
 const async_hooks = require('node:async_hooks');
 const v8 = require('node:v8');
 const vm = require('node:vm');
-const { backend } = require('../../lib/index.js');
-const gateModule = require('../../lib/kit/gate.js');
-const { watchedSignalCount } = require('../../lib/kit/gate-queue.js');
+const { backend } = require('ctxframe');
+const gateModule = require('ctxframe/gate');
+const { watchedSignalCount } = require('../../lib/kit/gate/queue.js');
 
 const { AsyncGate, codes, GateTimeoutError, GateAbortedError } = gateModule;
 

@@ -6,9 +6,9 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { ingressSuite } = require('./ingress-suite.js');
-const { withRequestContext, createIngress, isValidRequestId } = require('../../lib/kit/http.js');
-const { requestContext: Ctx, createContext } = require('../../lib/kit/context.js');
+const { ingressSuite } = require('../support/ingress-suite.js');
+const { withRequestContext, createIngress, isValidRequestId } = require('ctxframe/http');
+const { requestContext, createContext } = require('ctxframe/context');
 
 async function serve(handler) {
   const server = http.createServer(handler);
@@ -47,12 +47,12 @@ describe('kit/http', () => {
   it('honours header, responseHeader, trace, tenantField, newTraceFlags and a custom context', async () => {
     const Other = createContext({ name: 'OtherContext' });
     const service = await serve(withRequestContext((req, res) => {
-      res.end(JSON.stringify({ other: Other.current(), default: Ctx.currentOrNull() }));
+      res.end(JSON.stringify({ other: Other.current(), default: requestContext.currentOrNull() }));
     }, {
       context: Other, header: 'X-Correlation-Id', trace: false, responseHeader: false,
       resolve: (req) => ({ organizationId: req.headers['x-org'] || null }), requireTenant: true, tenantField: 'organizationId',
     }));
-    const traced = await serve(withRequestContext((req, res) => res.end(JSON.stringify(Ctx.current())), { newTraceFlags: '01' }));
+    const traced = await serve(withRequestContext((req, res) => res.end(JSON.stringify(requestContext.current())), { newTraceFlags: '01' }));
     try {
       const res = await fetch(`${service.url}/`, { headers: { 'x-correlation-id': 'corr-1', 'x-request-id': 'ignored', 'x-org': 'o1' } });
       const body = await res.json();
@@ -77,7 +77,7 @@ describe('kit/http', () => {
       res.write('partial');
       await new Promise((resolve) => setTimeout(resolve, 1));
       throw new Error('late boom');
-    }, { onError: (err, source) => errors.push([source, err.message, Ctx.get('requestId')]) }));
+    }, { onError: (err, source) => errors.push([source, err.message, requestContext.get('requestId')]) }));
     try {
       const sync = await fetch(`${service.url}/sync`, { headers: { 'x-request-id': 's-1' } });
       assert.equal(sync.status, 500);
@@ -94,7 +94,7 @@ describe('kit/http', () => {
   it('no ingress module loads a framework', () => {
     const root = path.join(__dirname, '../..');
     const script = `
-      for (const m of ['context', 'traceparent', 'http', 'express', 'fastify', 'koa']) require('./lib/kit/' + m + '.js');
+      for (const m of ['context', 'traceparent', 'http', 'express', 'fastify', 'koa']) require('ctxframe/' + m);
       const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](express|fastify|koa|pino|undici)[\\\\/]/.test(f));
       process.stdout.write(JSON.stringify(loaded));`;
     const out = execFileSync(process.execPath, [...process.execArgv, '-e', script], { cwd: root, encoding: 'utf8' });

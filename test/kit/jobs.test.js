@@ -4,8 +4,8 @@
 
 const assert = require('node:assert/strict');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
-const jobs = require('../../lib/kit/jobs.js');
+const { requestContext, createContext } = require('ctxframe/context');
+const jobs = require('ctxframe/jobs');
 
 const { injectContext, extractContext, wrapProcessor, PROBLEM_CODES } = jobs;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

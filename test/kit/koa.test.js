@@ -1,7 +1,7 @@
 'use strict';
 // ctxframe/koa ingress: the shared behaviour suite on a real koa server, plus koa-specific checks.
 
-const { ingressSuite } = require('./ingress-suite.js');
+const { ingressSuite } = require('../support/ingress-suite.js');
 
 describe('kit/koa', () => {
   ingressSuite('koa');

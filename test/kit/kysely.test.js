@@ -7,10 +7,10 @@ const assert = require('node:assert/strict');
 const { Kysely, PostgresDialect, CamelCasePlugin, sql } = require('kysely');
 const { Pool } = require('pg');
 const { startPostgres } = require('../support/postgres.js');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
+const { requestContext, createContext } = require('ctxframe/context');
 const {
   ContextCommentPlugin, serializeSqlComment, encodeSqlCommentComponent,
-} = require('../../lib/kit/kysely.js');
+} = require('ctxframe/kysely');
 
 const SAFE = /^[A-Za-z0-9._~%-]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

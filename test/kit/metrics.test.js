@@ -1,25 +1,25 @@
 'use strict';
 // Per-request metrics across the four ingress shapes: count() from any code in the request
-// (including Ctx.with() copies and timers), requestMetrics(), onRequestEnd summaries with the
+// (including requestContext.with() copies and timers), requestMetrics(), onRequestEnd summaries with the
 // framework's route pattern, counters kept outside the frozen context.
 
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { requestContext: Ctx } = require('../../lib/kit/context.js');
-const { waitFor } = require('./ingress-harness.js');
+const { requestContext } = require('ctxframe/context');
+const { waitFor } = require('../support/ingress-harness.js');
 
 // Code deep inside a request, unaware of the framework.
 async function repository() {
-  const { count } = require('../../lib/kit/http.js');
+  const { count } = require('ctxframe/http');
   count('dbQueries');
   await sleep(1);
-  await Ctx.with({ userId: 'inner' }, async () => {
+  await requestContext.with({ userId: 'inner' }, async () => {
     count('dbQueries');
     await new Promise((resolve) => setTimeout(resolve, 1));
     count('cacheHit', 2);
   });
-  return Ctx.current();
+  return requestContext.current();
 }
 
 async function listen(server) {
@@ -34,7 +34,7 @@ function closeServer(server) {
 describe('kit/metrics', () => {
   const cases = {
     async http(options) {
-      const { withRequestContext, requestMetrics } = require('../../lib/kit/http.js');
+      const { withRequestContext, requestMetrics } = require('ctxframe/http');
       const server = http.createServer(withRequestContext(async (req, res) => {
         if (!req.url.startsWith('/api/users/')) { res.statusCode = 404; res.end(); return; }
         const ctx = await repository();
@@ -45,7 +45,7 @@ describe('kit/metrics', () => {
     },
     async express(options) {
       const express = require('express');
-      const { requestContextMiddleware, requestMetrics } = require('../../lib/kit/express.js');
+      const { requestContextMiddleware, requestMetrics } = require('ctxframe/express');
       const app = express();
       app.use(requestContextMiddleware(options));
       const router = express.Router();
@@ -59,7 +59,7 @@ describe('kit/metrics', () => {
     },
     async fastify(options) {
       const Fastify = require('fastify');
-      const { fastifyRequestContext, requestMetrics } = require('../../lib/kit/fastify.js');
+      const { fastifyRequestContext, requestMetrics } = require('ctxframe/fastify');
       const app = Fastify();
       await app.register(fastifyRequestContext, options);
       app.get('/api/users/:id', async () => {
@@ -71,7 +71,7 @@ describe('kit/metrics', () => {
     },
     async koa(options) {
       const Koa = require('koa');
-      const { requestContextMiddleware, requestMetrics } = require('../../lib/kit/koa.js');
+      const { requestContextMiddleware, requestMetrics } = require('ctxframe/koa');
       const app = new Koa();
       app.use(requestContextMiddleware(options));
       app.use(async (ctx, next) => { // what @koa/router does
@@ -95,7 +95,7 @@ describe('kit/metrics', () => {
       const service = await build({
         resolve: (req) => ({ tenantId: req.headers['x-tenant-id'] }),
         onRequestEnd: (summary) => {
-          ends.push({ summary, inContext: Ctx.get('requestId') });
+          ends.push({ summary, inContext: requestContext.get('requestId') });
           if (summary.requestId === 'm-2') throw new Error('reporter failed');
         },
         onError: (err, where) => errors.push({ message: err.message, where }),
@@ -144,7 +144,7 @@ describe('kit/metrics', () => {
   }
 
   it('concurrent requests keep separate counters', async () => {
-    const { withRequestContext, count } = require('../../lib/kit/http.js');
+    const { withRequestContext, count } = require('ctxframe/http');
     const ends = [];
     const server = http.createServer(withRequestContext(async (req, res) => {
       const n = Number(new URL(req.url, 'http://x').searchParams.get('n'));

@@ -14,8 +14,8 @@ const {
   BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor,
 } = require('@opentelemetry/sdk-trace-base');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { CtxframeContextManager } = require('../../lib/kit/otel.js');
-const ctxframe = require('../../lib/index.js');
+const { CtxframeContextManager } = require('ctxframe/otel');
+const ctxframe = require('ctxframe');
 
 const KEY = api.createContextKey('ctxframe-otel-test');
 
@@ -300,7 +300,7 @@ describe('ctxframe/otel specifics', () => {
   it('does not load @opentelemetry/api until active() needs ROOT_CONTEXT', () => {
     const root = path.resolve(__dirname, '../..');
     const script = `
-      const { CtxframeContextManager } = require('./lib/kit/otel.js');
+      const { CtxframeContextManager } = require('ctxframe/otel');
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('@opentelemetry'));
       const m = new CtxframeContextManager();
       const before = loaded();

@@ -14,8 +14,8 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { setTimeout: sleep } = require('node:timers/promises');
 const undici = require('undici');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
-const { installOutbound, uninstallOutbound, isOutboundInstalled } = require('../../lib/kit/outbound.js');
+const { requestContext, createContext } = require('ctxframe/context');
+const { installOutbound, uninstallOutbound, isOutboundInstalled } = require('ctxframe/outbound');
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN_ID = '00f067aa0ba902b7';
@@ -385,8 +385,8 @@ describe('kit/outbound', function () {
       import { request, createServer } from 'node:http';
       import { createRequire } from 'node:module';
       const require = createRequire(${JSON.stringify(__filename)});
-      const { installOutbound } = require('../../lib/kit/outbound.js');
-      const { requestContext } = require('../../lib/kit/context.js');
+      const { installOutbound } = require('ctxframe/outbound');
+      const { requestContext } = require('ctxframe/context');
       const originalRequest = request;
       const handle = installOutbound({ mode: 'patch' });
       const patched = request !== originalRequest;
@@ -407,10 +407,10 @@ describe('kit/outbound', function () {
   });
 
   it('end to end with ctxframe/http ingress: the callee continues the caller\'s trace in its own context', async () => {
-    const { withRequestContext } = require('../../lib/kit/http.js');
+    const { withRequestContext } = require('ctxframe/http');
     const { Writable } = require('node:stream');
     const pino = require('pino');
-    const { pinoMixin } = require('../../lib/kit/pino.js');
+    const { pinoMixin } = require('ctxframe/pino');
     const logLines = [];
     const log = pino({ mixin: pinoMixin() }, new Writable({
       write(chunk, _enc, cb) { logLines.push(JSON.parse(chunk)); cb(); },

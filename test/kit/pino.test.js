@@ -5,8 +5,8 @@ const assert = require('node:assert/strict');
 const { Writable } = require('node:stream');
 const { setTimeout: sleep } = require('node:timers/promises');
 const pino = require('pino');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
-const { pinoMixin, pinoOptions } = require('../../lib/kit/pino.js');
+const { requestContext, createContext } = require('ctxframe/context');
+const { pinoMixin, pinoOptions } = require('ctxframe/pino');
 
 // A pino destination that is an ordinary Writable: parses every line it receives.
 function collector() {

@@ -5,8 +5,8 @@
 
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { KINDS, startService } = require('./ingress-harness.js');
-const { requestContext: Ctx } = require('../../lib/kit/context.js');
+const { KINDS, startService } = require('../support/ingress-harness.js');
+const { requestContext } = require('ctxframe/context');
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -80,16 +80,16 @@ describe('kit/self-call', () => {
   it('a plain node:http server without ingress does not see a keep-alive client\'s context', async () => {
     const seen = [];
     const server = http.createServer((req, res) => {
-      seen.push({ where: 'handler', ctx: Ctx.currentOrNull() });
+      seen.push({ where: 'handler', ctx: requestContext.currentOrNull() });
       req.on('data', () => {});
       req.on('end', () => {
-        seen.push({ where: 'req-end', ctx: Ctx.currentOrNull() });
+        seen.push({ where: 'req-end', ctx: requestContext.currentOrNull() });
         setTimeout(() => {
-          seen.push({ where: 'timer', ctx: Ctx.currentOrNull() });
+          seen.push({ where: 'timer', ctx: requestContext.currentOrNull() });
           res.end('ok');
         }, 1);
       });
-      res.on('finish', () => seen.push({ where: 'finish', ctx: Ctx.currentOrNull() }));
+      res.on('finish', () => seen.push({ where: 'finish', ctx: requestContext.currentOrNull() }));
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -105,13 +105,13 @@ describe('kit/self-call', () => {
     try {
       // The socket is created inside the first context, then reused by other contexts.
       for (let i = 0; i < 3; i++) {
-        await Ctx.run({ requestId: `client-${i}`, tenantId: 'client' }, async () => {
+        await requestContext.run({ requestId: `client-${i}`, tenantId: 'client' }, async () => {
           await post();
           await Promise.all([post(), post()]);
-          assert.equal(Ctx.get('requestId'), `client-${i}`);
+          assert.equal(requestContext.get('requestId'), `client-${i}`);
         });
       }
-      await Ctx.withContext({ tenantId: 'fetch-client' }, async () => {
+      await requestContext.withContext({ tenantId: 'fetch-client' }, async () => {
         const res = await fetch(url, { method: 'POST', body: 'x' });
         await res.text();
       });

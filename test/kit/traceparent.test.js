@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const {
   parseTraceparent, formatTraceparent, newTraceId, newSpanId, isValidTracestate,
-} = require('../../lib/kit/traceparent.js');
+} = require('ctxframe/traceparent');
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';

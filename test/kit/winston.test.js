@@ -5,8 +5,8 @@ const assert = require('node:assert/strict');
 const { Writable } = require('node:stream');
 const { setTimeout: sleep } = require('node:timers/promises');
 const winston = require('winston');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
-const { contextFormat } = require('../../lib/kit/winston.js');
+const { requestContext, createContext } = require('ctxframe/context');
+const { contextFormat } = require('ctxframe/winston');
 
 function collectingLogger(formatOptions, loggerOptions = {}) {
   const lines = [];

@@ -7,10 +7,10 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const readline = require('node:readline');
 const { Worker, MessageChannel } = require('node:worker_threads');
-const { requestContext, createContext } = require('../../lib/kit/context.js');
+const { requestContext, createContext } = require('ctxframe/context');
 const {
   postWithContext, workerDataWithContext, onContextMessage, runWithWorkerDataContext, ENVELOPE_MARK,
-} = require('../../lib/kit/worker.js');
+} = require('ctxframe/worker');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'context-worker.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -124,17 +124,17 @@ describe('ctxframe/worker (real worker_threads)', () => {
   });
 
   it('works over a MessageChannel in one thread too, and with a custom context', async () => {
-    const Ctx = createContext({ name: 'JobCtx' });
+    const testContext = createContext({ name: 'JobCtx' });
     const { port1, port2 } = new MessageChannel();
     const seen = [];
     const done = new Promise((resolve) => {
       const off = onContextMessage((m) => {
-        seen.push([m, Ctx.get('requestId')]);
+        seen.push([m, testContext.get('requestId')]);
         if (seen.length === 2) { off(); port1.close(); resolve(); }
-      }, { port: port2, context: Ctx });
+      }, { port: port2, context: testContext });
     });
-    Ctx.run({ requestId: 'chan-1' }, () => postWithContext(port1, 'hello', undefined, { context: Ctx }));
-    postWithContext(port1, 'outside', undefined, { context: Ctx });
+    testContext.run({ requestId: 'chan-1' }, () => postWithContext(port1, 'hello', undefined, { context: testContext }));
+    postWithContext(port1, 'outside', undefined, { context: testContext });
     await done;
     assert.deepEqual(seen[0], ['hello', 'chan-1']);
     assert.equal(seen[1][0], 'outside');

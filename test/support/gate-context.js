@@ -7,8 +7,8 @@
 const assert = require('node:assert/strict');
 const async_hooks = require('node:async_hooks');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
-const { AsyncLocalStorage } = require('../../lib/index.js');
-const { watchedSignalCount } = require('../../lib/kit/gate-queue.js');
+const { AsyncLocalStorage } = require('ctxframe');
+const { watchedSignalCount } = require('../../lib/kit/gate/queue.js');
 
 const frameStore = new AsyncLocalStorage();
 const builtinStore = new async_hooks.AsyncLocalStorage();

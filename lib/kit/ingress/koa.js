@@ -2,7 +2,7 @@
 // ctxframe/koa — request context ingress as a Koa middleware (tested with Koa 3). Does not require koa.
 // Use it first: app.use(requestContextMiddleware(options)). resolve() receives Koa's ctx.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
+const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
 
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);

@@ -4,8 +4,8 @@
 // returns a connect-style (req, res, next) function; count()/requestMetrics() are the
 // per-request metrics every framework module re-exports.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId, sendJson } = require('./ingress-core.js');
-const { invalidArgType } = require('../errors.js');
+const { createIngressCore, count, requestMetrics, isValidRequestId, sendJson } = require('./core.js');
+const { invalidArgType } = require('../../errors.js');
 
 // A handler that throws or rejects gets a 500 JSON answer if nothing was sent yet,
 // otherwise its response is destroyed; the process never crashes.

@@ -19,9 +19,9 @@ const diagnosticsChannel = require('node:diagnostics_channel');
 const http = require('node:http');
 const https = require('node:https');
 const { syncBuiltinESMExports } = require('node:module');
-const { contextOption } = require('./context-option.js');
-const { isValidTraceId, isValidSpanId, isValidTraceFlags, isValidTracestate } = require('./traceparent.js');
-const { withCode, invalidArgType, invalidArgValue } = require('../errors.js');
+const { contextOption } = require('../context-option.js');
+const { isValidTraceId, isValidSpanId, isValidTraceFlags, isValidTracestate } = require('../traceparent.js');
+const { withCode, invalidArgType, invalidArgValue } = require('../../errors.js');
 
 const UNDICI_CREATE = 'undici:request:create';
 const HTTP_CREATED = 'http.client.request.created';

@@ -2,7 +2,7 @@
 // ctxframe/express — request context ingress as an Express middleware (tested with Express 5). Does not
 // require express: the middleware is a plain (req, res, next) function. Mount it first.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
+const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
 
 // The matched route pattern, e.g. "/api/users/:id"; undefined when no route matched.
 function expressRoute(req) {

@@ -5,7 +5,7 @@
 // Queue/Job objects the application passes in.
 
 const { injectContext, wrapProcessor } = require('./jobs.js');
-const { invalidArgType } = require('../errors.js');
+const { invalidArgType } = require('../../errors.js');
 
 function checkQueue(queue, name = 'queue') {
   if (queue === null || typeof queue !== 'object' || typeof queue.add !== 'function') {

@@ -4,8 +4,8 @@
 // the context their job carries. Queue-library neutral; ctxframe/bullmq builds on it.
 
 const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
-const { invalidArgType, outOfRange, withCode } = require('../errors.js');
-const { contextOption } = require('./context-option.js');
+const { invalidArgType, outOfRange, withCode } = require('../../errors.js');
+const { contextOption } = require('../context-option.js');
 
 const ENVELOPE_KEY = '_ctx';
 const ENVELOPE_VERSION = 1;

@@ -3,7 +3,7 @@
 // fastify: the plugin uses fastify-plugin semantics (Symbol.for('skip-override')) so its
 // onRequest hook applies to the whole app. Register it before any other onRequest hook.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./ingress-core.js');
+const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
 
 function fastifyRoute(request) {
   const options = request.routeOptions;

@@ -4,14 +4,14 @@
 // run() was called — captured with AsyncLocalStorage.snapshot(), restored when the
 // task starts, whichever task's completion freed the slot.
 
-const { AsyncLocalStorage } = require('../index.js');
+const { AsyncLocalStorage } = require('../../index.js');
 const {
   GateQueueFullError, GateAbortedError, GateTimeoutError, GateClosedError,
-} = require('./gate-errors.js');
-const { LinkedQueue, watchAbort, unwatchAbort } = require('./gate-queue.js');
+} = require('./errors.js');
+const { LinkedQueue, watchAbort, unwatchAbort } = require('./queue.js');
 const {
   validateFunction, validateOptions, validateCount, validateTimeout, validateSignal,
-} = require('./gate-validate.js');
+} = require('./validate.js');
 
 const kInterrupt = Symbol('interrupt');
 const QUEUED = 0;
@@ -108,7 +108,7 @@ class AsyncGate {
 
   // gate.map(iterable, fn, options): see gate-map.js.
   map(iterable, fn, options) {
-    return require('./gate-map.js').mapThroughGate(this, iterable, fn, options);
+    return require('./map.js').mapThroughGate(this, iterable, fn, options);
   }
 
   /** Resolves once no task is running or waiting (immediately if so now). Never rejects. */

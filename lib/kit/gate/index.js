@@ -4,11 +4,11 @@
 // Every piece captures the async context when work is scheduled and restores it
 // when the work runs; see docs/concurrency.md for the guarantees.
 
-const { AsyncGate } = require('./gate-core.js');
-const { retry, exponentialBackoff } = require('./gate-retry.js');
-const { ResourcePool } = require('./gate-pool.js');
-const errors = require('./gate-errors.js');
-const { validateOptions, validateFiniteCount } = require('./gate-validate.js');
+const { AsyncGate } = require('./gate.js');
+const { retry, exponentialBackoff } = require('./retry.js');
+const { ResourcePool } = require('./pool.js');
+const errors = require('./errors.js');
+const { validateOptions, validateFiniteCount } = require('./validate.js');
 
 // map(iterable, fn, { concurrency = 1, ordered, signal, timeout }): gate.map over a
 // private gate whose concurrency is the map's.

@@ -6,11 +6,11 @@
 
 const { randomUUID } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
-const { AsyncLocalStorage } = require('../index.js');
-const { requestContext } = require('./context.js');
-const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('./traceparent.js');
-const { invalidArgType, invalidArgValue } = require('../errors.js');
-const { requestStart, requestEnd } = require('../channels.js');
+const { AsyncLocalStorage } = require('../../index.js');
+const { requestContext } = require('../context.js');
+const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
+const { invalidArgType, invalidArgValue } = require('../../errors.js');
+const { requestStart, requestEnd } = require('../../channels.js');
 
 // 1-128 chars from a safe set: no spaces, no CR/LF, no unicode, nothing a log or header can misread.
 const REQUEST_ID_RE = /^[A-Za-z0-9\-_.:/+=@]{1,128}$/;

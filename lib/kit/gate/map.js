@@ -5,14 +5,14 @@
 // run in the context that was current when map() was called; the source is closed
 // (return()) when the consumer stops early, on the first error, or on abort.
 
-const { AsyncLocalStorage } = require('../index.js');
-const { GateAbortedError } = require('./gate-errors.js');
-const { watchAbort, unwatchAbort } = require('./gate-queue.js');
-const { invalidArgType } = require('../errors.js');
+const { AsyncLocalStorage } = require('../../index.js');
+const { GateAbortedError } = require('./errors.js');
+const { watchAbort, unwatchAbort } = require('./queue.js');
+const { invalidArgType } = require('../../errors.js');
 const {
   validateFunction, validateOptions, validateFiniteCount, validateTimeout,
   validateSignal, validateBoolean,
-} = require('./gate-validate.js');
+} = require('./validate.js');
 
 function openSource(iterable) {
   if (iterable != null) {

@@ -7,16 +7,16 @@
 // in the context the pool was constructed in, so a long-lived resource (a socket,
 // its event handlers) never captures the request that happened to trigger it.
 
-const { AsyncLocalStorage } = require('../index.js');
+const { AsyncLocalStorage } = require('../../index.js');
 const {
   GateQueueFullError, GateAbortedError, GateTimeoutError, GateClosedError,
-} = require('./gate-errors.js');
-const { LinkedQueue, watchAbort, unwatchAbort } = require('./gate-queue.js');
-const { invalidArgType, invalidArgValue, outOfRange } = require('../errors.js');
+} = require('./errors.js');
+const { LinkedQueue, watchAbort, unwatchAbort } = require('./queue.js');
+const { invalidArgType, invalidArgValue, outOfRange } = require('../../errors.js');
 const {
   validateFunction, validateOptionalFunction, validateOptions, validateCount,
   validateFiniteCount, validateTimeout, validateSignal,
-} = require('./gate-validate.js');
+} = require('./validate.js');
 
 function invoke(fn, arg) { return fn(arg); }
 

@@ -8,8 +8,8 @@ const http = require('node:http');
 const { Readable, Writable } = require('node:stream');
 const { setTimeout: sleep } = require('node:timers/promises');
 const pino = require('pino');
-const { requestContext: Ctx } = require('../../lib/kit/context.js');
-const { count, requestMetrics } = require('../../lib/kit/ingress-core.js');
+const { requestContext } = require('ctxframe/context');
+const { count, requestMetrics } = require('ctxframe/http');
 
 const KINDS = ['http', 'express', 'fastify', 'koa'];
 
@@ -23,7 +23,7 @@ function captureLogger() {
     },
   });
   const logger = pino({ base: null, timestamp: false, mixin: () => {
-    const ctx = Ctx.currentOrNull();
+    const ctx = requestContext.currentOrNull();
     return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId } : { requestId: null, tenantId: null };
   } }, stream);
   return { logger, lines };
@@ -36,7 +36,7 @@ const randomDelay = () => Math.floor(Math.random() * 21); // 0-20 ms
 async function doWork(log, tag, delay) {
   const seen = [];
   const look = (where) => {
-    seen.push(Ctx.get('requestId'));
+    seen.push(requestContext.get('requestId'));
     log.info({ tag, where }, where);
   };
   look('start');
@@ -56,7 +56,7 @@ function contextStream(log, tag) {
       const i = n++;
       setTimeout(() => {
         log.info({ tag, where: `stream-${i}` }, 'chunk');
-        this.push(i < 2 ? `${JSON.stringify({ chunk: i, requestId: Ctx.get('requestId'), tenantId: Ctx.get('tenantId') })}\n` : null);
+        this.push(i < 2 ? `${JSON.stringify({ chunk: i, requestId: requestContext.get('requestId'), tenantId: requestContext.get('tenantId') })}\n` : null);
       }, Math.floor(Math.random() * 3));
     },
   });
@@ -66,8 +66,8 @@ function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     const seen = [];
-    req.on('data', (c) => { chunks.push(c); seen.push(Ctx.get('requestId')); });
-    req.on('end', () => { seen.push(Ctx.get('requestId')); resolve({ body: Buffer.concat(chunks).toString(), seen }); });
+    req.on('data', (c) => { chunks.push(c); seen.push(requestContext.get('requestId')); });
+    req.on('end', () => { seen.push(requestContext.get('requestId')); resolve({ body: Buffer.concat(chunks).toString(), seen }); });
     req.on('error', reject);
   });
 }
@@ -93,7 +93,7 @@ async function callOut(url, mode, agent) {
     results.push(...await Promise.all([httpGet(url, agent), httpGet(url, agent), httpGet(url, agent)]));
     return results;
   }
-  const headers = mode === 'header' ? { 'x-request-id': Ctx.get('requestId') } : {};
+  const headers = mode === 'header' ? { 'x-request-id': requestContext.get('requestId') } : {};
   const res = await fetch(url, { headers });
   return [{ header: res.headers.get('x-request-id'), body: await res.json() }];
 }
@@ -132,7 +132,7 @@ async function startService(kind, ingressOptions = {}) {
   async function work(tag, delay, bodyText, bodySeen, send) {
     const seen = await doWork(logger, tag, delay);
     const head = JSON.stringify({
-      tag, requestId: Ctx.get('requestId'), tenantId: Ctx.get('tenantId'), seen, bodySeen,
+      tag, requestId: requestContext.get('requestId'), tenantId: requestContext.get('tenantId'), seen, bodySeen,
       body: bodyText ? JSON.parse(bodyText) : null,
     });
     return send(head, contextStream(logger, tag));
@@ -145,14 +145,14 @@ async function startService(kind, ingressOptions = {}) {
     const query = new URL(rawUrl, 'http://x').searchParams;
     let called;
     if (query.get('call')) called = await callOut(query.get('call'), query.get('mode'), keepAliveAgent);
-    return JSON.stringify({ ctx: Ctx.currentOrNull(), metrics: requestMetrics(), called, after: Ctx.currentOrNull() });
+    return JSON.stringify({ ctx: requestContext.currentOrNull(), metrics: requestMetrics(), called, after: requestContext.currentOrNull() });
   }
 
   let server;
   let close;
   let hookLog = null;
   if (kind === 'http') {
-    const { withRequestContext } = require('../../lib/kit/http.js');
+    const { withRequestContext } = require('ctxframe/http');
     server = http.createServer(withRequestContext(async (req, res) => {
       const url = new URL(req.url, 'http://x');
       res.on('finish', () => logger.info({ where: 'finish' }, 'finish'));
@@ -168,7 +168,7 @@ async function startService(kind, ingressOptions = {}) {
     }, options));
   } else if (kind === 'express') {
     const express = require('express');
-    const { requestContextMiddleware } = require('../../lib/kit/express.js');
+    const { requestContextMiddleware } = require('ctxframe/express');
     const app = express();
     app.use(requestContextMiddleware(options));
     app.use(express.json());
@@ -176,24 +176,24 @@ async function startService(kind, ingressOptions = {}) {
     app.get('/boom', () => { throw new Error('handler boom'); });
     app.get('/ctx', async (req, res) => res.type('json').send(await ctxBody(req.originalUrl)));
     app.post('/work/:tag', async (req, res) => {
-      await work(req.params.tag, Number(req.query.delay), JSON.stringify(req.body), [Ctx.get('requestId')], (head, stream) => {
+      await work(req.params.tag, Number(req.query.delay), JSON.stringify(req.body), [requestContext.get('requestId')], (head, stream) => {
         res.type('application/x-ndjson');
         res.write(`${head}\n`);
         stream.pipe(res);
       });
     });
     app.use((err, req, res, next) => { // eslint-disable-line no-unused-vars
-      res.status(500).json({ error: err.message, requestId: Ctx.get('requestId') });
+      res.status(500).json({ error: err.message, requestId: requestContext.get('requestId') });
     });
     server = http.createServer(app);
   } else if (kind === 'fastify') {
     const Fastify = require('fastify');
-    const { fastifyRequestContext } = require('../../lib/kit/fastify.js');
+    const { fastifyRequestContext } = require('ctxframe/fastify');
     const app = Fastify({ logger: false });
     hookLog = [];
     await app.register(fastifyRequestContext, options);
     const record = (hook, request) => hookLog.push({
-      hook, tag: request.params && request.params.tag, requestId: Ctx.get('requestId'), tenantId: Ctx.get('tenantId'),
+      hook, tag: request.params && request.params.tag, requestId: requestContext.get('requestId'), tenantId: requestContext.get('tenantId'),
     });
     for (const hook of ['onRequest', 'preValidation', 'preHandler', 'onResponse']) {
       app.addHook(hook, async (request) => { record(hook, request); });
@@ -204,7 +204,7 @@ async function startService(kind, ingressOptions = {}) {
     app.get('/object', async (request) => {
       record('handler', request);
       await sleep(randomDelay());
-      return { requestId: Ctx.get('requestId'), tenantId: Ctx.get('tenantId') };
+      return { requestId: requestContext.get('requestId'), tenantId: requestContext.get('tenantId') };
     });
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       record('parser', request);
@@ -214,7 +214,7 @@ async function startService(kind, ingressOptions = {}) {
     app.get('/boom', async () => { throw new Error('handler boom'); });
     app.get('/ctx', async (request, reply) => { reply.type('application/json'); return ctxBody(request.url); });
     app.post('/work/:tag', async (request, reply) => work(request.params.tag, Number(request.query.delay),
-      JSON.stringify(request.body), [Ctx.get('requestId')], (head, stream) => {
+      JSON.stringify(request.body), [requestContext.get('requestId')], (head, stream) => {
         reply.type('application/x-ndjson');
         const out = new Readable({ read() {} });
         out.push(`${head}\n`);
@@ -227,7 +227,7 @@ async function startService(kind, ingressOptions = {}) {
     close = () => app.close();
   } else if (kind === 'koa') {
     const Koa = require('koa');
-    const { requestContextMiddleware } = require('../../lib/kit/koa.js');
+    const { requestContextMiddleware } = require('ctxframe/koa');
     const app = new Koa();
     app.silent = true;
     app.use(requestContextMiddleware(options));

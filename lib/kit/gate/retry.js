@@ -5,14 +5,14 @@
 // called, whatever context the backoff timer fires in. The final rejection is the
 // last attempt's error itself, unwrapped; abort rejects with CTXFRAME_GATE_ABORTED.
 
-const { AsyncLocalStorage } = require('../index.js');
-const { GateAbortedError } = require('./gate-errors.js');
-const { watchAbort, unwatchAbort } = require('./gate-queue.js');
-const { invalidArgType, outOfRange } = require('../errors.js');
+const { AsyncLocalStorage } = require('../../index.js');
+const { GateAbortedError } = require('./errors.js');
+const { watchAbort, unwatchAbort } = require('./queue.js');
+const { invalidArgType, outOfRange } = require('../../errors.js');
 const {
   validateFunction, validateOptionalFunction, validateOptions, validateCount,
   validateDelay, validateSignal, validateBoolean, MAX_TIMER_MS,
-} = require('./gate-validate.js');
+} = require('./validate.js');
 
 function invoke(fn, arg1, arg2, arg3) { return fn(arg1, arg2, arg3); }
 

@@ -5,7 +5,7 @@
 
 const { randomUUID } = require('node:crypto');
 const { captureContext, isJsonSafe } = require('./jobs.js');
-const { invalidArgType } = require('../errors.js');
+const { invalidArgType } = require('../../errors.js');
 
 const MARK = '@@ctxframe/worker';
 const VERSION = 1;
@@ -17,7 +17,7 @@ function contextOf(options) {
   }
   const context = options && options.context !== undefined ? options.context : null;
   if (context === null) {
-    if (defaultContext === null) defaultContext = require('./context.js').requestContext;
+    if (defaultContext === null) defaultContext = require('../context.js').requestContext;
     return defaultContext;
   }
   if (typeof context.run !== 'function' || typeof context.currentOrNull !== 'function') {

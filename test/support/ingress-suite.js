@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
 const { startService, runConcurrencyCheck, waitFor } = require('./ingress-harness.js');
-const { count, requestMetrics } = require('../../lib/kit/ingress-core.js');
+const { count, requestMetrics } = require('ctxframe/http');
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -2,7 +2,7 @@
 // Argument validation shared by the ctxframe/gate modules: throws Node-shaped
 // TypeError/RangeError with stable codes (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE).
 
-const { invalidArgType, outOfRange } = require('../errors.js');
+const { invalidArgType, outOfRange } = require('../../errors.js');
 
 // Largest delay setTimeout honours; anything above fires after 1 ms with a warning.
 const MAX_TIMER_MS = 2147483647;

@@ -2,10 +2,10 @@
 // ctxframe/pino — a pino `mixin` that adds the current request context's fields to every log
 // line, and nothing outside a context. pino is not required here: the mixin is a plain function.
 
-const { WELL_KNOWN_FIELDS } = require('./context.js');
-const { contextOption } = require('./context-option.js');
-const { invalidArgType, invalidArgValue } = require('../errors.js');
-const { contextMissing } = require('../channels.js');
+const { WELL_KNOWN_FIELDS } = require('../context.js');
+const { contextOption } = require('../context-option.js');
+const { invalidArgType, invalidArgValue } = require('../../errors.js');
+const { contextMissing } = require('../../channels.js');
 
 // Shared by pino and winston: validates { context, fields, key } and returns a function that
 // copies the selected fields of the current context into a fresh object (null outside one).
