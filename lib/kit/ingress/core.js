@@ -1,8 +1,9 @@
 'use strict';
-// The one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa:
-// request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
-// fields, requireTenant, the request's context around everything it does, and per-request
-// metrics (count/requestMetrics/onRequestEnd). Framework modules only adapt its shape.
+// Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
+// the request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
+// fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
+// context (the context type's storage and the metrics storage, together). Framework adapters
+// only adapt their shapes to enter(req, res, adapter).
 
 const { randomUUID } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
@@ -11,6 +12,7 @@ const { requestContext } = require('../context.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
 const { invalidArgType, invalidArgValue } = require('../../errors.js');
 const { requestStart, requestEnd } = require('../../channels.js');
+const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
 
 // 1-128 chars from a safe set: no spaces, no CR/LF, no unicode, nothing a log or header can misread.
 const REQUEST_ID_RE = /^[A-Za-z0-9\-_.:/+=@]{1,128}$/;
@@ -18,34 +20,6 @@ const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function isValidRequestId(value) {
   return typeof value === 'string' && REQUEST_ID_RE.test(value);
-}
-
-// Per-request metrics live in their own storage, never inside the frozen context:
-// a record is { startTime, start, counters } and is shared by every Ctx.with() copy.
-const metricsStorage = new AsyncLocalStorage({ name: 'ctxframe.requestMetrics' });
-
-function count(name, n = 1) {
-  if (typeof name !== 'string' || name.length === 0) throw invalidArgType('name', 'a non-empty string', name);
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw invalidArgType('n', 'a finite number', n);
-  const record = metricsStorage.getStore();
-  if (record === undefined) return undefined; // outside a request: nothing to count into
-  const counters = record.counters;
-  counters[name] = (counters[name] || 0) + n;
-  return counters[name];
-}
-
-function snapshotCounters(record) {
-  return Object.assign({}, record.counters);
-}
-
-function requestMetrics() {
-  const record = metricsStorage.getStore();
-  if (record === undefined) return null;
-  return {
-    startTime: record.startTime,
-    durationMs: performance.now() - record.start,
-    counters: snapshotCounters(record),
-  };
 }
 
 function isContextType(value) {
@@ -80,7 +54,7 @@ function normalizeOptions(options) {
     throw invalidArgValue('options.newTraceFlags', newTraceFlags, 'must be two lowercase hex characters');
   }
   return {
-    Ctx: context, header: header.toLowerCase(), resolve, requireTenant, tenantField,
+    context, header: header.toLowerCase(), resolve, requireTenant, tenantField,
     onRequestEnd, onError, trace, responseHeader, newTraceFlags,
   };
 }
@@ -149,7 +123,93 @@ function bindEmitter(emitter, runInContext) {
   };
 }
 
-// createIngressCore(options) -> enter(req, res, adapter)
+// One request on its way in: its context, its metrics record and what ends it.
+class IngressRequest {
+  constructor(opts, req, res, adapter) {
+    this.opts = opts;
+    this.req = req;
+    this.res = res;
+    this.adapter = adapter;
+    this.record = newRecord();
+    this.base = opts.context.freeze(ingressFields(opts, req.headers)); // ingress-owned fields
+    this.ctx = this.base; // base + resolve()'s fields, once resolved
+    this.ended = false;
+  }
+
+  // The one place a request enters its context: fn(...args) runs with `ctx` in the context
+  // type's storage and the request's metrics record in the metrics storage.
+  run(ctx, fn, ...args) {
+    return this.opts.context.storage.run(ctx, () => metricsStorage.run(this.record, fn, ...args));
+  }
+
+  // After resolve(): merge its fields (ingress-owned ones win), check the tenant, then run the
+  // rest of the chain inside the context, with the request's and response's events bound to it.
+  proceed(fields) {
+    const { opts, req, res, adapter } = this;
+    if (fields !== undefined && fields !== null) {
+      if (typeof fields !== 'object' || Array.isArray(fields)) {
+        return this.fail(invalidArgType('resolve() result', 'an object, null or undefined', fields), 'resolve');
+      }
+      try {
+        this.ctx = opts.context.freeze(Object.assign(Object.create(null), fields, this.base));
+      } catch (err) {
+        return this.fail(err, 'resolve');
+      }
+    }
+    if (opts.requireTenant) {
+      const tenant = this.ctx[opts.tenantField];
+      if (tenant === undefined || tenant === null || tenant === '') {
+        return this.reject(400, errorBody('tenant_required', this.ctx.requestId, 'This request needs a tenant.'));
+      }
+    }
+    if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
+    return this.run(this.ctx, () => {
+      const runInContext = AsyncLocalStorage.snapshot();
+      bindEmitter(req, runInContext);
+      bindEmitter(res, runInContext);
+      return adapter.proceed();
+    });
+  }
+
+  reject(status, body) {
+    const { adapter, res } = this;
+    return this.run(this.ctx, () => (adapter.reject ? adapter.reject(status, body) : sendJson(res, status, body)));
+  }
+
+  fail(err, where) {
+    this.run(this.ctx, reportError, this.opts, err, where);
+    return this.reject(500, errorBody('internal_error', this.ctx.requestId, 'The request could not be processed.'));
+  }
+
+  // 'finish' (aborted false) or 'close' without 'finish' (aborted true): onRequestEnd once.
+  end(aborted) {
+    if (this.ended) return;
+    this.ended = true;
+    const { opts, req, res, ctx, record } = this;
+    if (requestEnd.hasSubscribers) requestEnd.publish({ context: opts.context, store: ctx, aborted });
+    if (!opts.onRequestEnd) return;
+    const summary = {
+      method: req.method,
+      route: routeOf(this.adapter, req),
+      path: pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url), // Express rewrites req.url
+      status: res.statusCode,
+      durationMs: performance.now() - record.start,
+      requestId: ctx.requestId,
+      tenantId: ctx[opts.tenantField] === undefined ? null : ctx[opts.tenantField],
+      counters: snapshotCounters(record),
+      aborted,
+    };
+    this.run(ctx, () => {
+      try {
+        opts.onRequestEnd(summary);
+      } catch (err) {
+        reportError(opts, err, 'onRequestEnd');
+      }
+    });
+  }
+}
+
+// createIngressCore(options) -> { enter(req, res, adapter), options }
 // adapter: {
 //   request:  what resolve() receives (node req, Fastify request, Koa ctx),
 //   proceed(): continue the chain (called inside the context; its result is returned),
@@ -158,93 +218,24 @@ function bindEmitter(emitter, runInContext) {
 // }
 function createIngressCore(options) {
   const opts = normalizeOptions(options);
-  const { Ctx } = opts;
-  const storage = Ctx.storage;
-
-  function runIn(ctx, record, fn, ...args) {
-    return storage.run(ctx, () => metricsStorage.run(record, fn, ...args));
-  }
 
   function enter(req, res, adapter) {
-    const record = { start: performance.now(), startTime: Date.now(), counters: Object.create(null) };
-    const base = Ctx.freeze(ingressFields(opts, req.headers));
-    let ctx = base;
-    if (opts.responseHeader && !res.headersSent) res.setHeader(opts.header, base.requestId);
+    const request = new IngressRequest(opts, req, res, adapter);
+    if (opts.responseHeader && !res.headersSent) res.setHeader(opts.header, request.base.requestId);
+    res.once('finish', () => request.end(false));
+    res.once('close', () => request.end(true)); // only counts when 'finish' never came
 
-    let ended = false;
-    const onEnd = (aborted) => {
-      if (ended) return;
-      ended = true;
-      if (requestEnd.hasSubscribers) requestEnd.publish({ context: Ctx, store: ctx, aborted });
-      if (!opts.onRequestEnd) return;
-      const summary = {
-        method: req.method,
-        route: routeOf(adapter, req),
-        path: pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url), // Express rewrites req.url
-        status: res.statusCode,
-        durationMs: performance.now() - record.start,
-        requestId: ctx.requestId,
-        tenantId: ctx[opts.tenantField] === undefined ? null : ctx[opts.tenantField],
-        counters: snapshotCounters(record),
-        aborted,
-      };
-      runIn(ctx, record, () => {
-        try {
-          opts.onRequestEnd(summary);
-        } catch (err) {
-          reportError(opts, err, 'onRequestEnd');
-        }
-      });
-    };
-    res.once('finish', () => onEnd(false));
-    res.once('close', () => onEnd(true)); // only counts when 'finish' never came
-
-    const reject = (status, body) => runIn(ctx, record, () => (adapter.reject
-      ? adapter.reject(status, body) : sendJson(res, status, body)));
-
-    const fail = (err, where) => {
-      runIn(ctx, record, reportError, opts, err, where);
-      return reject(500, errorBody('internal_error', ctx.requestId, 'The request could not be processed.'));
-    };
-
-    const start = (fields) => {
-      if (fields !== undefined && fields !== null) {
-        if (typeof fields !== 'object' || Array.isArray(fields)) {
-          return fail(invalidArgType('resolve() result', 'an object, null or undefined', fields), 'resolve');
-        }
-        try {
-          // Ingress-owned fields win over resolved ones.
-          ctx = Ctx.freeze(Object.assign(Object.create(null), fields, base));
-        } catch (err) {
-          return fail(err, 'resolve');
-        }
-      }
-      if (opts.requireTenant) {
-        const tenant = ctx[opts.tenantField];
-        if (tenant === undefined || tenant === null || tenant === '') {
-          return reject(400, errorBody('tenant_required', ctx.requestId, 'This request needs a tenant.'));
-        }
-      }
-      if (requestStart.hasSubscribers) requestStart.publish({ context: Ctx, store: ctx });
-      return runIn(ctx, record, () => {
-        const runInContext = AsyncLocalStorage.snapshot();
-        bindEmitter(req, runInContext);
-        bindEmitter(res, runInContext);
-        return adapter.proceed();
-      });
-    };
-
-    if (!opts.resolve) return start(undefined);
+    if (!opts.resolve) return request.proceed(undefined);
     let resolved;
     try {
-      resolved = runIn(base, record, opts.resolve, adapter.request === undefined ? req : adapter.request);
+      resolved = request.run(request.base, opts.resolve, adapter.request === undefined ? req : adapter.request);
     } catch (err) {
-      return fail(err, 'resolve');
+      return request.fail(err, 'resolve');
     }
     if (resolved !== null && typeof resolved === 'object' && typeof resolved.then === 'function') {
-      return Promise.resolve(resolved).then(start, (err) => fail(err, 'resolve'));
+      return Promise.resolve(resolved).then((fields) => request.proceed(fields), (err) => request.fail(err, 'resolve'));
     }
-    return start(resolved);
+    return request.proceed(resolved);
   }
 
   return { enter, options: opts };
@@ -270,10 +261,7 @@ function routeOf(adapter, req) {
 
 module.exports = {
   createIngressCore,
-  count,
-  requestMetrics,
   isValidRequestId,
   sendJson,
-  metricsStorage,
   REQUEST_ID_RE,
 };

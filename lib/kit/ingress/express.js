@@ -1,8 +1,9 @@
 'use strict';
-// ctxframe/express — request context ingress as an Express middleware (tested with Express 5). Does not
+// ctxframe/express. Owns: request context ingress as an Express middleware (tested with Express 5). Does not
 // require express: the middleware is a plain (req, res, next) function. Mount it first.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
+const { createIngressCore, isValidRequestId } = require('./core.js');
+const { count, requestMetrics } = require('./metrics.js');
 
 // The matched route pattern, e.g. "/api/users/:id"; undefined when no route matched.
 function expressRoute(req) {
@@ -14,6 +15,7 @@ function expressRoute(req) {
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);
   return function ctxframeRequestContext(req, res, next) {
+    // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
     const result = core.enter(req, res, {
       request: req,
       proceed: () => next(),

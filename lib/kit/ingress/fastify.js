@@ -1,9 +1,10 @@
 'use strict';
-// ctxframe/fastify — request context ingress as a Fastify plugin (tested with Fastify 5). Does not require
+// ctxframe/fastify. Owns: request context ingress as a Fastify plugin (tested with Fastify 5). Does not require
 // fastify: the plugin uses fastify-plugin semantics (Symbol.for('skip-override')) so its
 // onRequest hook applies to the whole app. Register it before any other onRequest hook.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
+const { createIngressCore, isValidRequestId } = require('./core.js');
+const { count, requestMetrics } = require('./metrics.js');
 
 function fastifyRoute(request) {
   const options = request.routeOptions;
@@ -24,6 +25,7 @@ function fastifyRequestContext(fastify, options, done) {
   // Callback-style hook: done() is called inside the request's context, so every later
   // hook, the body parser, the handler, onSend and onResponse are created inside it.
   fastify.addHook('onRequest', function ctxframeOnRequest(request, reply, next) {
+    // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
     const result = core.enter(request.raw, reply.raw, {
       request,
       proceed: () => next(),

@@ -1,10 +1,11 @@
 'use strict';
-// ctxframe/http — request context ingress for plain node:http servers:
+// ctxframe/http. Owns: request context ingress for plain node:http servers:
 // withRequestContext(handler, options) wraps a request handler, createIngress(options)
 // returns a connect-style (req, res, next) function; count()/requestMetrics() are the
 // per-request metrics every framework module re-exports.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId, sendJson } = require('./core.js');
+const { createIngressCore, isValidRequestId, sendJson } = require('./core.js');
+const { count, requestMetrics } = require('./metrics.js');
 const { invalidArgType } = require('../../errors.js');
 
 // A handler that throws or rejects gets a 500 JSON answer if nothing was sent yet,
@@ -45,6 +46,7 @@ function createIngress(options) {
   const core = createIngressCore(options);
   function ingress(req, res, next) {
     if (typeof next !== 'function') throw invalidArgType('next', 'of type function', next);
+    // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
     const result = core.enter(req, res, {
       proceed: () => callGuarded(core, req, res, next, []),
     });

@@ -1,13 +1,15 @@
 'use strict';
-// ctxframe/koa — request context ingress as a Koa middleware (tested with Koa 3). Does not require koa.
+// ctxframe/koa. Owns: request context ingress as a Koa middleware (tested with Koa 3). Does not require koa.
 // Use it first: app.use(requestContextMiddleware(options)). resolve() receives Koa's ctx.
 
-const { createIngressCore, count, requestMetrics, isValidRequestId } = require('./core.js');
+const { createIngressCore, isValidRequestId } = require('./core.js');
+const { count, requestMetrics } = require('./metrics.js');
 
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);
   const header = core.options.header;
   return function ctxframeRequestContext(ctx, next) {
+    // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
     return core.enter(ctx.req, ctx.res, {
       request: ctx,
       proceed: () => next().then(undefined, (err) => {
