@@ -1,9 +1,9 @@
 'use strict';
-// ctxframe/winston — a winston format that adds the current request context's fields to every
+// ctxframe/winston. Owns: a winston format that adds the current request context's fields to every
 // log entry: nothing outside a context, and never a field the log call set itself.
 // winston is required lazily, when contextFormat() is called.
 
-const { contextFieldPicker } = require('./pino.js'); // shared option handling; pino itself is not loaded
+const { contextFieldPicker } = require('./fields.js');
 
 // contextFormat(options?) -> a winston Format instance; use it in winston.format.combine(...).
 function contextFormat(options) {
