@@ -1,5 +1,5 @@
 'use strict';
-// The `context` option every kit module takes: the default RequestContext
+// Owns: the `context` option every kit module takes: the default RequestContext
 // (ctxframe/context's requestContext, loaded on first use), or a context type
 // that has the methods the module calls. One place for the default and the
 // error, so every module refuses a bad context the same way.

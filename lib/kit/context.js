@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/context — the typed request context: createContext() and the default
+// ctxframe/context. Owns: the typed request context: createContext() and the default
 // `requestContext` instance every kit integration uses. A context is a small,
 // JSON-safe, deep-frozen plain object carried by a ctxframe AsyncLocalStorage.
 
@@ -181,7 +181,7 @@ function createContext(options = {}) {
     if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
   }
 
-  const Ctx = {
+  const contextType = {
     name,
     maxBytes,
     storage,
@@ -191,7 +191,7 @@ function createContext(options = {}) {
     },
     current() {
       const ctx = storage.getStore();
-      if (ctx === undefined) throw noContext(`${name}.current()`, Ctx.current, 'current()');
+      if (ctx === undefined) throw noContext(`${name}.current()`, contextType.current, 'current()');
       return ctx;
     },
     currentOrNull() {
@@ -206,11 +206,11 @@ function createContext(options = {}) {
       checkPartial(partial, name);
       checkFn(fn);
       const outer = storage.getStore();
-      if (outer === undefined) throw noContext(`${name}.with()`, Ctx.with, 'with()');
+      if (outer === undefined) throw noContext(`${name}.with()`, contextType.with, 'with()');
       return storage.run(freezeContext(mergeFields(mergeFields({}, outer), partial)), fn, ...args);
     },
     withContext(partial, fn, ...args) {
-      if (typeof partial === 'function') return Ctx.withContext({}, partial, fn, ...args);
+      if (typeof partial === 'function') return contextType.withContext({}, partial, fn, ...args);
       if (partial === undefined || partial === null) partial = {};
       checkPartial(partial, name);
       checkFn(fn);
@@ -220,7 +220,7 @@ function createContext(options = {}) {
     assertContext(where) {
       const ctx = storage.getStore();
       if (ctx === undefined) {
-        throw noContext(where === undefined ? 'assertContext()' : String(where), Ctx.assertContext, 'assertContext()');
+        throw noContext(where === undefined ? 'assertContext()' : String(where), contextType.assertContext, 'assertContext()');
       }
       return ctx;
     },
@@ -229,7 +229,7 @@ function createContext(options = {}) {
       return freezeContext(ctx);
     },
   };
-  return Object.freeze(Ctx);
+  return Object.freeze(contextType);
 }
 
 const requestContext = createContext({ name: 'RequestContext', maxBytes: DEFAULT_MAX_BYTES });

@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/kysely — ContextCommentPlugin: a Kysely plugin that appends a sqlcommenter-style
+// ctxframe/kysely. Owns: ContextCommentPlugin: a Kysely plugin that appends a sqlcommenter-style
 // comment (/*request_id='…',tenant_id='…'*/) built from the current request context to every
 // query compiled inside a context, and nothing outside one. Keys and values are strictly
 // percent-encoded, so a value can neither end the comment nor inject SQL.

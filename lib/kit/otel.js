@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/otel — an OpenTelemetry ContextManager backed by a ctxframe AsyncLocalStorage.
+// ctxframe/otel. Owns: an OpenTelemetry ContextManager backed by a ctxframe AsyncLocalStorage.
 // Same behaviour as @opentelemetry/context-async-hooks' AsyncLocalStorageContextManager
 // (active/with/bind for functions and EventEmitters/enable/disable, plus the experimental
 // attach()), so `context.setGlobalContextManager(new CtxframeContextManager())` is a drop-in.

@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/traceparent — W3C Trace Context helpers: strict `traceparent` parsing and
+// ctxframe/traceparent. Owns: the W3C Trace Context helpers: strict `traceparent` parsing and
 // formatting, random trace/span ids, and `tracestate` validation. Parsing never throws.
 
 const { randomFillSync } = require('node:crypto');

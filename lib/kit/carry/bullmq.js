@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/bullmq — BullMQ glue over ctxframe/jobs: add jobs carrying the current context
+// ctxframe/bullmq. Owns: the BullMQ glue over ctxframe/jobs: add jobs carrying the current context
 // (addJob, contextQueue wrapping add/addBulk) and run a Worker's processor inside the context
 // of the job it processes (contextProcessor). Never requires bullmq itself: it works on the
 // Queue/Job objects the application passes in.

@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/jobs — carries the request context inside a job payload (`_ctx` envelope:
+// ctxframe/jobs. Owns: carrying the request context inside a job payload (`_ctx` envelope:
 // versioned, JSON-safe, size-limited, optionally HMAC-signed) and runs job processors inside
 // the context their job carries. Queue-library neutral; ctxframe/bullmq builds on it.
 

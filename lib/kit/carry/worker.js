@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/worker — hands the current request context to a worker_threads Worker (or any
+// ctxframe/worker. Owns: handing the current request context to a worker_threads Worker (or any
 // MessagePort) with a message or with workerData, and runs the receiving handler inside it.
 // Only a JSON-safe copy of the context crosses; a receiver validates what arrives.
 

@@ -1,5 +1,5 @@
 'use strict';
-// Error classes of ctxframe/gate: one class per way a gated operation can fail to
+// Owns: the error classes of ctxframe/gate: one class per way a gated operation can fail to
 // produce its own result, each with a stable `code`. Shared by AsyncGate, map,
 // retry and ResourcePool.
 

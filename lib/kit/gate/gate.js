@@ -1,5 +1,5 @@
 'use strict';
-// AsyncGate: a concurrency limit with a bounded FIFO queue, per-task AbortSignal and
+// Owns: AsyncGate, a concurrency limit with a bounded FIFO queue, per-task AbortSignal and
 // timeout, whose tasks always run in the async context that was current when
 // run() was called — captured with AsyncLocalStorage.snapshot(), restored when the
 // task starts, whichever task's completion freed the slot.

@@ -1,5 +1,5 @@
 'use strict';
-// ctxframe/gate: context-safe concurrency. AsyncGate (concurrency limit + queue),
+// ctxframe/gate (entry point). Owns: the public surface of context-safe concurrency. AsyncGate (concurrency limit + queue),
 // map (bounded read-ahead over an iterable), retry, ResourcePool, and their errors.
 // Every piece captures the async context when work is scheduled and restores it
 // when the work runs; see docs/concurrency.md for the guarantees.

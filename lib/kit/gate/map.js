@@ -1,5 +1,5 @@
 'use strict';
-// gate.map(): maps an async (or sync) iterable through an AsyncGate with bounded
+// Owns: gate.map(), which maps an async (or sync) iterable through an AsyncGate with bounded
 // read-ahead. The source is pulled only while fewer than `concurrency` items are
 // pulled-but-not-yet-consumed; every pull, every fn call and the source's return()
 // run in the context that was current when map() was called; the source is closed

@@ -1,5 +1,5 @@
 'use strict';
-// ResourcePool: lends a bounded set of resources (created on demand by `create`, or
+// Owns: ResourcePool, which lends a bounded set of resources (created on demand by `create`, or
 // a fixed array) to borrowers in FIFO order. A borrower woken by another request's
 // release() continues in its OWN context: acquire() only ever hands a resource over
 // by resolving the borrower's promise, and a promise continuation runs in the

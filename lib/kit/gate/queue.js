@@ -1,5 +1,5 @@
 'use strict';
-// Internals of ctxframe/gate: a FIFO queue with O(1) removal from the middle (a
+// Owns: two internals of ctxframe/gate — a FIFO queue with O(1) removal from the middle (a
 // task that is aborted or times out while waiting leaves at once), and one shared
 // 'abort' listener per AbortSignal however many waiting operations watch it (so a
 // long-lived signal shared by thousands of tasks neither triggers

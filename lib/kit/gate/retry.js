@@ -1,5 +1,5 @@
 'use strict';
-// retry(fn, { retries, backoff, signal, shouldRetry, onRetry }): calls fn until it
+// Owns: retry(fn, { retries, backoff, signal, shouldRetry, onRetry }): calls fn until it
 // succeeds or the retries are used up. Every attempt (and every shouldRetry,
 // backoff and onRetry call) runs in the context that was current when retry() was
 // called, whatever context the backoff timer fires in. The final rejection is the

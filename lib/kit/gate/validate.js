@@ -1,5 +1,5 @@
 'use strict';
-// Argument validation shared by the ctxframe/gate modules: throws Node-shaped
+// Owns: the argument validation shared by the ctxframe/gate modules: throws Node-shaped
 // TypeError/RangeError with stable codes (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE).
 
 const { invalidArgType, outOfRange } = require('../../errors.js');
