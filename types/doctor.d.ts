@@ -54,7 +54,7 @@ export interface DoctorFinding {
     invokedBy: DoctorLocation | null;
     resource: {
       type: string | null;
-      asyncId: number;
+      asyncId: number | null;
       createdAt: DoctorLocation | null;
       createdIn: string | number | null;
       interval?: boolean;

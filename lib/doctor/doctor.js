@@ -13,7 +13,7 @@ const LOG_APIS = new Set(['pino', 'winston']);
 function start() {
   const ctxframe = require('../index.js');
   const { requestContext } = require('../kit/context.js');
-  const engine = createEngine();
+  const engine = createEngine({ ownPromiseHooks: ctxframe.backend === 'frame' });
   const depth = Number(process.env.CTXFRAME_DOCTOR_STACK_DEPTH);
   if (Number.isSafeInteger(depth) && depth > 0) setDepth(depth);
   engine.setPrimary(requestContext.storage, requestContext.name);
@@ -60,6 +60,7 @@ function start() {
     return {
       enabled: true,
       backend: ctxframe.backend,
+      promises: engine.ownPromiseHooks ? 'v8.promiseHooks' : 'async_hooks',
       node: process.version,
       pid: process.pid,
       requests: { ...engine.requests, inFlight: engine.inFlightCount() },

@@ -20,7 +20,23 @@ const THENABLE_NAMES = /^(?:then|_?resolve|_?reject|_?settle|_?fulfill|_?fulfil|
 const ENDED_KEPT = 10000;
 const PARENT_LINKS = 4;
 
-function createEngine() {
+// Node 24.9+ can leave promises out of async_hooks (`trackPromises: false`). Probed, not guessed
+// from the version: a hook that still sees a promise created while it is enabled does not.
+function canSkipPromises() {
+  let seen = false;
+  const probe = createHook({ init(id, type) { if (type === 'PROMISE') seen = true; }, trackPromises: false });
+  probe.enable();
+  Promise.resolve();
+  probe.disable();
+  return !seen;
+}
+
+// options.ownPromiseHooks: follow promises with V8's promise hooks instead of async_hooks'.
+// Worth it where nothing else tracks promises (the frame backend): async_hooks would then turn
+// on its own promise tracking (async ids, a resource stack) for every promise in the process.
+function createEngine(options = {}) {
+  const ownPromiseHooks = options.ownPromiseHooks === true && canSkipPromises();
+  const running = []; // ownPromiseHooks: the promise reactions running now (innermost last)
   const records = new WeakMap(); // async resource -> { type, ctx, stack, repeat, parent, links }
   const lastUse = new WeakMap(); // connection handle -> { ctx, stack } of the last write on it
   const watched = []; // { storage, original, name, expected }
@@ -50,7 +66,7 @@ function createEngine() {
     // carry another's, unless it outlives the request (an interval) or is shared (a
     // connection). Not recording the rest is most of what keeps doctor affordable under load.
     if (ctx !== undefined && !repeat && !HANDLE_TYPES.has(type)) return;
-    const parent = records.get(executionAsyncResource());
+    const parent = records.get(current());
     const links = parent === undefined ? 0 : parent.links + 1;
     const rec = {
       type,
@@ -63,7 +79,19 @@ function createEngine() {
     records.set(resource, rec);
   }
 
-  const hook = createHook({ init });
+  const hook = createHook(ownPromiseHooks ? { init, trackPromises: false } : { init });
+  let promiseHooks = null;
+
+  // The async resource whose callback is running: a promise reaction when doctor follows
+  // promises itself, else what async_hooks says.
+  function current() {
+    return running.length !== 0 ? running[running.length - 1] : executionAsyncResource();
+  }
+  function onPromiseInit(promise) {
+    init(0, 'PROMISE', 0, promise);
+  }
+  function onPromiseBefore(promise) { running.push(promise); }
+  function onPromiseAfter() { running.pop(); }
 
   // Node emits no async resource for a socket write, so doctor notes who wrote last on each
   // connection by wrapping net.Socket's one internal write path (same arguments, same result).
@@ -79,7 +107,7 @@ function createEngine() {
         if (!busy && handle !== null && typeof handle === 'object') {
           lastUse.set(handle, {
             type: 'write', ctx: readPrimary(), stack: capture(_writeGeneric),
-            parent: records.get(executionAsyncResource()), links: 0,
+            parent: records.get(current()), links: 0,
           });
         }
         return original.call(this, writev, data, encoding, cb);
@@ -126,7 +154,7 @@ function createEngine() {
     }
     const id = requestIdOf(store);
     if (id === null) return;
-    const resource = executionAsyncResource();
+    const resource = current();
     const use = lastUse.get(resource);
     const usedBy = use === undefined ? null : requestIdOf(use.ctx);
     if (usedBy !== null && usedBy !== id) {
@@ -142,7 +170,7 @@ function createEngine() {
   }
 
   function lost(info, skip) {
-    record('lost', info, skip, undefined, lastUse.get(executionAsyncResource()));
+    record('lost', info, skip, undefined, lastUse.get(current()));
   }
 
   // Never lets doctor's own failure reach the application: the read it observes goes on.
@@ -160,8 +188,8 @@ function createEngine() {
   }
 
   function analyzeAndAdd(type, info, skip, store, use) {
-    const eid = executionAsyncId();
-    const resource = executionAsyncResource();
+    const resource = current();
+    const eid = running.length !== 0 ? -1 : executionAsyncId();
     const rec = eid === 0 ? undefined : records.get(resource);
     const frames = framesOf(capture(skip, 64));
     const finding = analyze(type, eid, rec, frames, use);
@@ -259,7 +287,7 @@ function createEngine() {
       invokedBy: invoker === null ? (viaEmit ? { site: 'EventEmitter.emit', file: 'node:events', line: 0, column: 0, fn: 'emit' } : null) : where(invoker, false),
       resource: eid === 0 ? { type: null, asyncId: 0, createdAt: null, createdIn: null } : {
         type: resourceType,
-        asyncId: eid,
+        asyncId: eid === -1 ? null : eid,
         createdAt: createdFrame === null ? null : where(createdFrame, false),
         createdIn: rec === undefined ? null : requestIdOf(rec.ctx),
         interval: rec !== undefined && rec.repeat,
@@ -298,8 +326,20 @@ function createEngine() {
   }
 
   return {
-    enable() { hook.enable(); instrumentSockets(); },
-    disable() { hook.disable(); },
+    enable() {
+      hook.enable();
+      if (ownPromiseHooks) {
+        promiseHooks = require('node:v8').promiseHooks.createHook({
+          init: onPromiseInit, before: onPromiseBefore, after: onPromiseAfter,
+        });
+      }
+      instrumentSockets();
+    },
+    disable() {
+      hook.disable();
+      if (promiseHooks !== null) promiseHooks();
+    },
+    ownPromiseHooks,
     watch,
     setPrimary,
     lost,
