@@ -16,6 +16,7 @@ const HANDLE_TYPES = new Set([
   'HTTPCLIENTREQUEST', 'HTTPINCOMINGMESSAGE', 'JSSTREAM', 'HTTP2SESSION', 'QUIC_SESSION',
 ]);
 const POOL_NAMES = /^(?:_?release|_?dispense|_?acquire|_?checkout|_?checkin|_?pulseQueue|_?returnToPool)$/;
+const SERVER_TYPES = new Set(['TCPSERVERWRAP', 'PIPESERVERWRAP']);
 const THENABLE_NAMES = /^(?:then|_?resolve|_?reject|_?settle|_?fulfill|_?fulfil|_?notify|_?settlePromises?)$/;
 const ENDED_KEPT = 10000;
 const PARENT_LINKS = 4;
@@ -73,6 +74,10 @@ function createEngine(options = {}) {
       ctx,
       stack: capture(init),
       repeat,
+      // What a server creates for a connection it accepted (the socket, its TLS layer, its
+      // HTTP parser) serves the requests that arrive on it, one after the other: neither a
+      // leak nor a conflation. Only direct children of the server's own callback count.
+      accepted: parent !== undefined && SERVER_TYPES.has(parent.type),
       parent: links < PARENT_LINKS ? parent : undefined,
       links: links < PARENT_LINKS ? links : 0,
     };
@@ -104,7 +109,7 @@ function createEngine(options = {}) {
       ...descriptor,
       value: function _writeGeneric(writev, data, encoding, cb) {
         const handle = this._handle;
-        if (!busy && handle !== null && typeof handle === 'object') {
+        if (!busy && handle !== null && typeof handle === 'object' && !isAccepted(handle)) {
           lastUse.set(handle, {
             type: 'write', ctx: readPrimary(), stack: capture(_writeGeneric),
             parent: records.get(current()), links: 0,
@@ -143,6 +148,11 @@ function createEngine(options = {}) {
     return entry;
   }
 
+  function isAccepted(handle) {
+    const rec = records.get(handle);
+    return rec !== undefined && rec.accepted;
+  }
+
   function setPrimary(storage, name) {
     primary = watch(storage, name, false);
   }
@@ -163,7 +173,7 @@ function createEngine(options = {}) {
     }
     if (ended.has(id) && ended.get(id) !== executionAsyncId()) {
       const rec = records.get(resource);
-      if (rec !== undefined && (HANDLE_TYPES.has(rec.type) || rec.repeat)) {
+      if (rec !== undefined && !rec.accepted && (HANDLE_TYPES.has(rec.type) || rec.repeat)) {
         record('leaked', { context: entry.name, api: 'read' }, checkRead, store, use);
       }
     }

@@ -116,6 +116,13 @@ describe('doctor: reproductions', function () {
     assert.equal(finding.example.resource.type, null);
   });
 
+  it('requests one after the other on a kept-alive connection: nothing to report', async () => {
+    const result = await withAndWithout('keep-alive.js');
+    assert.deepEqual(answers(result), ['same', 'same', 'same', 'same']);
+    assert.deepEqual(result.report.findings, []);
+    assert.equal(result.report.requests.ended, 4);
+  });
+
   it('on the builtin backend (CTXFRAME_BACKEND=builtin) too', async () => {
     const result = await runFixture('batcher.js', { env: { CTXFRAME_BACKEND: 'builtin' } });
     assert.equal(result.report.backend, 'builtin');
