@@ -1,19 +1,16 @@
 'use strict';
 // ctxframe: AsyncLocalStorage that costs less than the built-in and behaves
 // exactly like the built-in of the running Node. The backend is chosen once,
-// here; see lib/select-backend.js and docs/design.md.
+// here (lib/select-backend.js says how); each backend is one class in
+// lib/backends/. The design: docs/design.md.
 
 const { selectBackend } = require('./select-backend');
 
-const { name: backend, slot } = selectBackend();
+const backend = selectBackend().name;
 
-let AsyncLocalStorage;
-if (backend === 'frame') {
-  AsyncLocalStorage = require('./backends/frame').createFrameBackend(slot);
-} else if (backend === 'carrier') {
-  AsyncLocalStorage = require('./backends/carrier').createCarrierBackend();
-} else {
-  AsyncLocalStorage = require('./backends/builtin').AsyncLocalStorage;
-}
+const AsyncLocalStorage =
+  backend === 'frame' ? require('./backends/frame') :
+  backend === 'carrier' ? require('./backends/carrier') :
+  require('./backends/builtin');
 
 module.exports = { AsyncLocalStorage, backend };

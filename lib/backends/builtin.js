@@ -4,6 +4,4 @@
 // changes. Its API is the runtime's (Node 20 and 22 lack defaultValue, name
 // and withScope).
 
-const { AsyncLocalStorage } = require('node:async_hooks');
-
-module.exports = { AsyncLocalStorage };
+module.exports = require('node:async_hooks').AsyncLocalStorage;

@@ -1,17 +1,24 @@
 'use strict';
-// What every ctxframe AsyncLocalStorage shares whatever its backend: option
-// validation, withScope's RunScope, and the static bind/snapshot, all shaped
-// exactly like Node 24's (lib/internal/async_local_storage/*.js).
+// The parts of the AsyncLocalStorage API that do not depend on the backend:
+// the constructor's options, withScope's RunScope, and the static
+// bind/snapshot, all shaped exactly like Node 24's
+// (lib/internal/async_local_storage/*.js).
 
 const { AsyncResource } = require('node:async_hooks');
 const { invalidArgType } = require('./errors');
 const { SymbolDispose } = require('./primordials');
 
-// Node's validateObject(options, 'options'): no null, no arrays, no functions.
-function validateOptions(options) {
+// new AsyncLocalStorage(options) -> { defaultValue, name }. Node's
+// validateObject(options, 'options'): no null, no arrays, no functions; a
+// name is made a string (a Symbol throws, as in Node).
+function parseOptions(options = {}) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw invalidArgType('options', 'of type object', options);
   }
+  return {
+    defaultValue: options.defaultValue,
+    name: options.name === undefined ? undefined : `${options.name}`,
+  };
 }
 
 // asyncLocalStorage.withScope(store): enterWith now, the previous store back
@@ -56,4 +63,4 @@ function callInScope(cb, args) {
   return cb(...args); // as the built-in: a non-function is "cb is not a function"
 }
 
-module.exports = { validateOptions, RunScope, bind, snapshot };
+module.exports = { parseOptions, RunScope, bind, snapshot };

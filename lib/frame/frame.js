@@ -1,0 +1,114 @@
+'use strict';
+// The Frame: what the frame backend puts in the continuation (V8's
+// continuation-preserved embedder data), an immutable map from storage key to
+// store. Its stores live in an entries array (entries.js).
+//
+// On AsyncContextFrame runtimes Node's own code reads whatever frame is
+// current, so a Frame speaks Node's frame protocol: has/get/iteration/disable
+// (lib/internal/async_context_frame.js). Entries Node adds (built-in
+// storages) live in `foreign`, a Map shared copy-on-write between frames.
+
+const {
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeHas,
+  SafeMap,
+} = require('../primordials');
+const { StorageKey, isLiveKey } = require('./keys');
+const { storeIn, hasEntry, entriesWith, entriesWithout, pairs } = require('./entries');
+
+// Private to this copy of ctxframe: another copy's frames look foreign here.
+const kEntries = Symbol('ctxframe.entries');
+const kForeign = Symbol('ctxframe.foreign');
+
+class Frame {
+  constructor(entries, foreign) {
+    this[kEntries] = entries;
+    this[kForeign] = foreign;
+  }
+
+  has(key) {
+    if (key instanceof StorageKey) return hasEntry(this[kEntries], key);
+    const foreign = this[kForeign];
+    return foreign !== null && MapPrototypeHas(foreign, key);
+  }
+
+  get(key) {
+    if (key instanceof StorageKey) return storeIn(this[kEntries], key, undefined);
+    const foreign = this[kForeign];
+    return foreign === null ? undefined : MapPrototypeGet(foreign, key);
+  }
+
+  // Node's built-in disable() deletes from the current frame in place, and
+  // whoever captured this frame object sees it. So do we -- for this Frame
+  // object only: its arrays and maps may be shared with other frames, so
+  // they are replaced, never written.
+  disable(key) {
+    if (key instanceof StorageKey) {
+      const entries = this[kEntries];
+      if (hasEntry(entries, key)) this[kEntries] = entriesWithout(entries, key);
+      return;
+    }
+    const foreign = this[kForeign];
+    if (foreign !== null && MapPrototypeHas(foreign, key)) {
+      const copy = new SafeMap(foreign);
+      MapPrototypeDelete(copy, key);
+      this[kForeign] = copy.size === 0 ? null : copy;
+    }
+  }
+
+  // Keys, not storages: Node copies these pairs into its own Maps, which
+  // must not keep a storage alive.
+  * [Symbol.iterator]() {
+    for (const pair of pairs(this[kEntries])) {
+      if (isLiveKey(pair[0])) yield pair;
+    }
+    const foreign = this[kForeign];
+    if (foreign !== null) yield* foreign;
+  }
+}
+
+// A Map-like frame of Node's (or of another copy of ctxframe) as parts of
+// ours: our live keys into entries, everything else into foreign.
+function importFrame(frame) {
+  let entries = [];
+  let foreign = null;
+  for (const { 0: key, 1: value } of frame) {
+    if (isLiveKey(key)) {
+      entries = entriesWith(entries, key, value);
+    } else {
+      if (foreign === null) foreign = new SafeMap();
+      foreign.set(key, value);
+    }
+  }
+  return new Frame(entries, foreign);
+}
+
+// The store of `key` in the continuation's frame (ours or Node's), `absent`
+// when it has none.
+function storeInFrame(frame, key, absent) {
+  if (frame === undefined) return absent;
+  const entries = frame[kEntries];
+  if (entries !== undefined) return storeIn(entries, key, absent);
+  return frame.has(key) ? frame.get(key) : absent;
+}
+
+// A new frame: `frame` (the continuation's value) with key -> value. The hot
+// path of run() and enterWith().
+function frameWith(frame, key, value) {
+  if (frame === undefined || frame === null) {
+    return new Frame(entriesWith(undefined, key, value), null);
+  }
+  if (frame[kEntries] === undefined) frame = importFrame(frame);
+  return new Frame(entriesWith(frame[kEntries], key, value), frame[kForeign]);
+}
+
+// A new Frame object with the contents of `frame` (one of ours, or nothing):
+// what a finished run() leaves current. Not `frame` itself, because the
+// built-in's disable() changes the current frame object in place and must
+// not reach continuations that captured `frame` earlier.
+function restored(frame) {
+  return frame === undefined ? undefined : new Frame(frame[kEntries], frame[kForeign]);
+}
+
+module.exports = { kEntries, Frame, storeInFrame, frameWith, restored };
