@@ -17,18 +17,6 @@
 
 namespace {
 
-// Which V8 API carries the slot in these headers.
-//   V8 >= 14: Isolate::{Get,Set}ContinuationPreservedEmbedderDataV2 (Local<Data>)
-//   V8 >= 12: Isolate::{Get,Set}ContinuationPreservedEmbedderData
-//   older   : Context::{Get,Set}ContinuationPreservedEmbedderData
-#if V8_MAJOR_VERSION >= 14
-#define CTXFRAME_SLOT_API "isolate-v2"
-#elif V8_MAJOR_VERSION >= 12
-#define CTXFRAME_SLOT_API "isolate"
-#else
-#define CTXFRAME_SLOT_API "context"
-#endif
-
 v8::Local<v8::Value> LocalFromNapi(napi_value value) {
   v8::Local<v8::Value> local;
   static_assert(sizeof(local) == sizeof(value), "napi_value is a V8 local");
@@ -36,6 +24,10 @@ v8::Local<v8::Value> LocalFromNapi(napi_value value) {
   return local;
 }
 
+// Which V8 API carries the slot in these headers:
+//   V8 >= 14: Isolate::{Get,Set}ContinuationPreservedEmbedderDataV2 (Local<Data>)
+//   V8 >= 12: Isolate::{Get,Set}ContinuationPreservedEmbedderData
+//   older   : Context::{Get,Set}ContinuationPreservedEmbedderData
 v8::Local<v8::Value> ReadSlot(v8::Isolate* isolate) {
 #if V8_MAJOR_VERSION >= 14
   v8::Local<v8::Data> data = isolate->GetContinuationPreservedEmbedderDataV2();
@@ -173,9 +165,6 @@ extern "C" napi_status ctxframe_slot_bridge_install(napi_env env,
             : v8::Local<v8::Value>(v8::Undefined(isolate));
   if (!target->Set(context, v8::String::NewFromUtf8Literal(isolate, "extras"),
                    extras_value)
-           .FromMaybe(false) ||
-      !target->Set(context, v8::String::NewFromUtf8Literal(isolate, "v8Api"),
-                   v8::String::NewFromUtf8Literal(isolate, CTXFRAME_SLOT_API))
            .FromMaybe(false)) {
     return napi_pending_exception;
   }

@@ -22,8 +22,6 @@ extern "C" {
  *   extras           -> { get, set }: V8's own slot built-ins from the
  *                       context's extras binding object (V8 12.4+), which
  *                       TurboFan inlines; undefined where V8 has none
- *   v8Api            -> "isolate-v2" | "isolate" | "context": which V8 API the
- *                       fallback functions use
  * Returns napi_ok, or napi_generic_failure with a pending JS exception. */
 napi_status ctxframe_slot_bridge_install(napi_env env, napi_value exports);
 

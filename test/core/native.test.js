@@ -1,13 +1,15 @@
 'use strict';
-// The native bridge (lib/native.js → { binding, loadError }): V8 continuation-preserved
-// embedder data get/set/exchange, argument checks, one instance per Node-API env (module
-// instances, worker_threads), garbage input throws TypeError and never crashes. Anything that
+// The native bridge (the native loader → { binding, continuation, loadError }): V8
+// continuation-preserved embedder data get/set/exchange, argument checks, what it exports, every
+// module instance (process.dlopen) and every worker_thread working on its own, garbage input
+// throws TypeError and never crashes. Anything that
 // could crash runs in a child (fixtures/native-child.js) whose exit status is asserted.
 
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, NODE_MAJOR, nativeBuildPath } = require('../support/core-runtime.js');
+const { NODE_MAJOR, nativeBuildPath } = require('../support/core-runtime.js');
+const { internal } = require('../support/internals.js');
 const { runNode, describeChild } = require('../support/core-child.js');
 
 const CHILD = path.join(__dirname, 'fixtures', 'native-child.js');
@@ -21,7 +23,7 @@ async function child(mode) {
 
 describe('core: native bridge', function () {
   this.timeout(30000);
-  const native = require(`${ROOT}/lib/native.js`);
+  const native = internal('native');
   const { binding, continuation } = native;
 
   it('loads on this runtime (a build exists / the matrix expects one)', function () {
@@ -84,9 +86,11 @@ describe('core: native bridge', function () {
     assert.strictEqual(continuation.source, NODE_MAJOR >= 22 ? 'extras' : 'v8-api');
   });
 
-  it('instanceId is a number', function () {
-    assert.strictEqual(typeof binding.instanceId, 'number');
-    assert.ok(Number.isFinite(binding.instanceId));
+  it('exports the bridge and nothing else: get, set, exchange, extras', function () {
+    assert.deepStrictEqual(Object.keys(binding).sort(), ['exchange', 'extras', 'get', 'set']);
+    if (binding.extras !== undefined) {
+      assert.deepStrictEqual(Object.keys(binding.extras).sort(), ['get', 'set']);
+    }
   });
 
   it('garbage input throws TypeError (or is a valid value), never crashes; the slot is restored', async function () {
@@ -107,15 +111,15 @@ describe('core: native bridge', function () {
     assert.deepStrictEqual(out.stores, ['ours', 'builtin']);
   });
 
-  it('process.dlopen twice gives two module instances with different instanceIds sharing the slot', async function () {
+  it('process.dlopen twice gives two more module instances, each round-tripping values through the one continuation', async function () {
     const out = await child('dlopen');
-    assert.deepStrictEqual(out.types, ['number', 'number']);
-    assert.strictEqual(new Set(out.ids).size, 3, `ids ${out.ids}`);
-    assert.strictEqual(out.sharedSlot, true);
+    assert.strictEqual(out.distinctExports, true, 'each dlopen fills its own exports object');
+    assert.deepStrictEqual(out.roundTrips, [true, true, true], 'loader, first and second instance');
+    assert.strictEqual(out.sharedSlot, true, 'what one instance sets, the others read');
     assert.deepStrictEqual(out.stores, ['ours', 'builtin']);
   });
 
-  it('loads in 4 worker_threads at once, each with its own instance, each exits 0; main still works', async function () {
+  it('loads in 4 worker_threads at once, each round-trips values and carries context, each exits 0; main still works', async function () {
     const out = await child('workers');
     assert.deepStrictEqual(out.exits, [0, 0, 0, 0]);
     for (const m of out.messages) {
@@ -123,10 +127,9 @@ describe('core: native bridge', function () {
       assert.strictEqual(m.roundTrip, true);
       assert.strictEqual(m.store, 'in worker');
       assert.strictEqual(m.source, continuation.source);
-      assert.strictEqual(m.backend, require(ROOT).backend);
+      assert.strictEqual(m.backend, require('ctxframe').backend);
+      assert.strictEqual(m.untouchedByOthers, true, 'a worker saw another thread\'s value in its continuation');
     }
-    const ids = [out.mainId, ...out.messages.map((m) => m.instanceId)];
-    assert.strictEqual(new Set(ids).size, 5, `instance ids ${ids}`);
     assert.strictEqual(out.mainRoundTrip, true);
     assert.deepStrictEqual(out.stores, ['ours', 'builtin']);
   });

@@ -1,0 +1,32 @@
+'use strict';
+// Owns: the one place tests reach inside ctxframe's lib/ (the native loader, the frame's keys
+// and entries). Everything else in the tests goes through the package's public names
+// (`require('ctxframe')`, `require('ctxframe/register')`, ...). When a file under lib/ moves,
+// this table is the only test code that changes.
+//
+//   const { internal } = require('../support/internals.js');
+//   internal('native')                 // lib/native.js of this checkout
+//   internal('native', '/tmp/copy')    // ... of a copy of the package (fallback tests)
+
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const PATHS = {
+  native: 'lib/native.js', // { binding, continuation, loadError, path }
+  keys: 'lib/frame/keys.js', // StorageKey, createKey, isLiveKey
+  entries: 'lib/frame/entries.js', // the entries arithmetic
+  frame: 'lib/frame/frame.js', // the Frame class (frame backend)
+};
+
+function internalPath(name, root = ROOT) {
+  const file = PATHS[name];
+  if (file === undefined) throw new Error(`no internal module "${name}" (known: ${Object.keys(PATHS).join(', ')})`);
+  return path.join(root, file);
+}
+
+function internal(name, root = ROOT) {
+  return require(internalPath(name, root));
+}
+
+module.exports = { internal, internalPath };
