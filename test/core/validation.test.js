@@ -8,8 +8,7 @@
 
 const assert = require('node:assert');
 const { AsyncLocalStorage: Builtin } = require('node:async_hooks');
-const { ROOT } = require('../support/core-runtime.js');
-const { AsyncLocalStorage } = require(ROOT);
+const { AsyncLocalStorage } = require('ctxframe');
 
 const BUILTIN_HAS_OPTIONS = typeof Builtin.prototype.withScope === 'function';
 

@@ -24,7 +24,7 @@ if (impl === 'builtin') {
   ALS = builtinClass();
   backend = 'node';
 } else if (impl === 'ctxframe') {
-  const ctxframe = require(ROOT);
+  const ctxframe = require('ctxframe');
   ALS = ctxframe.AsyncLocalStorage;
   backend = ctxframe.backend;
   // A harness that forces a backend says which one it must get.
@@ -71,7 +71,7 @@ const t = {
   // Code that evaluates to this side's AsyncLocalStorage class in another realm (worker).
   implExpr: impl === 'builtin'
     ? "require('node:async_hooks').AsyncLocalStorage"
-    : `require(${JSON.stringify(ROOT)}).AsyncLocalStorage`,
+    : `require(${JSON.stringify(require.resolve('ctxframe'))}).AsyncLocalStorage`,
   log(...values) { log.push(values.length === 1 ? normalize(values[0]) : values.map((v) => normalize(v))); },
   normalize,
   tick() { return new Promise((resolve) => setImmediate(resolve)); },
