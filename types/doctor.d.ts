@@ -71,6 +71,10 @@ export interface DoctorReport {
   requests?: { started: number; ended: number; inFlight: number };
   /** Failures inside doctor itself; they are never passed on to the application. */
   internalErrors?: number;
+  /** The first of those failures, with its stack, for a bug report. */
+  internalError?: string;
+  /** How doctor follows promises: V8's promise hooks (frame backend, Node 24.9+) or async_hooks. */
+  promises?: 'v8.promiseHooks' | 'async_hooks';
   findings: DoctorFinding[];
 }
 

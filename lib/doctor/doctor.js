@@ -66,6 +66,7 @@ function start() {
       requests: { ...engine.requests, inFlight: engine.inFlightCount() },
       // Failures inside doctor itself (never passed on to the application).
       internalErrors: engine.internal.errors,
+      ...(engine.internal.lastError === null ? {} : { internalError: engine.internal.lastError }),
       findings: engine.findings.list().map((f) => JSON.parse(JSON.stringify(f))),
     };
   }
