@@ -1,6 +1,6 @@
 'use strict';
 // Owns: turning doctor on — the init hook, the kit's diagnostics channels, the summary on exit
-// and on SIGUSR2 (and as JSON to CTXFRAME_DOCTOR_REPORT=<file> on exit).
+// and on SIGUSR2 (CTXFRAME_DOCTOR_SIGNAL), and as JSON to CTXFRAME_DOCTOR_REPORT=<file> on exit.
 
 const fs = require('node:fs');
 const dc = require('node:diagnostics_channel');
@@ -79,7 +79,16 @@ function start() {
     }
   }
 
-  process.on('SIGUSR2', print);
+  // CTXFRAME_DOCTOR_SIGNAL=none leaves signals alone (nodemon restarts its child with SIGUSR2,
+  // which a listener would swallow); another name (e.g. SIGWINCH) moves the summary there.
+  const signal = process.env.CTXFRAME_DOCTOR_SIGNAL || 'SIGUSR2';
+  if (signal !== 'none') {
+    try {
+      process.on(signal, print);
+    } catch {
+      process.stderr.write(`ctxframe doctor: cannot listen for ${signal}; no summary on a signal\n`);
+    }
+  }
   process.on('exit', () => {
     const file = process.env.CTXFRAME_DOCTOR_REPORT;
     if (file) {

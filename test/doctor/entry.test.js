@@ -56,6 +56,19 @@ describe('doctor: on and off', function () {
     assert.equal(finding.count, 1, 'the read inside tenant.run() found its store');
   });
 
+  it('CTXFRAME_DOCTOR_SIGNAL=none: SIGUSR2 ends the process as it would without doctor', async () => {
+    const child = spawn(process.execPath, [...process.execArgv, '-r', 'ctxframe/doctor', '-e',
+      "process.stdout.write('up\\n'); setInterval(() => {}, 1000)"], {
+      cwd: ROOT, env: { ...process.env, CTXFRAME_DOCTOR_SIGNAL: 'none' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await once(child.stdout, 'data');
+    const exited = once(child, 'exit');
+    child.kill('SIGUSR2');
+    const [code, signal] = await exited;
+    assert.equal(code, null);
+    assert.equal(signal, 'SIGUSR2');
+  });
+
   it('prints the summary on exit and writes CTXFRAME_DOCTOR_REPORT', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-doctor-')), 'report.json');
     const result = await runFixture('emitter.js', { env: { CTXFRAME_DOCTOR_REPORT: file } });
