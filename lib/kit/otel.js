@@ -10,6 +10,10 @@ const { EventEmitter } = require('node:events');
 const { AsyncLocalStorage } = require('../index.js');
 const { invalidArgType } = require('../errors.js');
 
+const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
+const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const FunctionPrototypeBind = uncurryThis(Function.prototype.bind);
+
 const ADD_LISTENER_METHODS = ['addListener', 'on', 'once', 'prependListener', 'prependOnceListener'];
 const REMOVE_LISTENER_METHODS = ['removeListener', 'off'];
 
@@ -64,9 +68,16 @@ class CtxframeContextManager {
     return this._rootContext !== undefined ? this._rootContext : loadRootContext();
   }
 
-  with(context, fn, thisArg, ...args) {
-    const callback = thisArg == null ? fn : fn.bind(thisArg);
-    return this._storage.run(context, callback, ...args);
+  // with(context, fn, thisArg, ...args). The SDK calls it for every span (startActiveSpan passes
+  // one argument, the span; span processors pass none): those calls go straight to run(),
+  // without collecting the arguments into an array first.
+  with(context, fn, thisArg, arg) {
+    const n = arguments.length;
+    if (n <= 4 && thisArg == null) {
+      return n === 4 ? this._storage.run(context, fn, arg) : this._storage.run(context, fn);
+    }
+    const args = ArrayPrototypeSlice(arguments, 3);
+    return this._storage.run(context, thisArg == null ? fn : FunctionPrototypeBind(fn, thisArg), ...args);
   }
 
   bind(context, target) {
