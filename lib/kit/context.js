@@ -7,6 +7,7 @@ const { randomUUID } = require('node:crypto');
 const { AsyncLocalStorage } = require('../index.js');
 const { withCode, invalidArgType, outOfRange } = require('../errors.js');
 const { contextMissing } = require('../channels.js');
+const { createContextValues, byType } = require('./context-values.js');
 
 const DEFAULT_MAX_BYTES = 8192;
 const MAX_DEPTH = 32;
@@ -149,22 +150,22 @@ function createContext(options = {}) {
     throw outOfRange('options.maxBytes', 'an integer >= 2', maxBytes);
   }
   const storage = new AsyncLocalStorage({ name });
-  // Contexts this type produced (validated against its maxBytes, deep-frozen): reused as-is.
-  const produced = new WeakSet();
+  // What checking a context costs, and where it happens: see context-values.js.
+  const values = createContextValues({
+    name,
+    maxBytes,
+    copyDeep: (value, path) => copyValue(value, path, 0, new Set(), name),
+    invalid: (path, reason) => invalidContext(name, path, reason),
+    tooLarge: (bytes) => withCode(RangeError, 'CTXFRAME_CONTEXT_TOO_LARGE',
+      `${name} is ${bytes} bytes serialized as JSON; the limit is ${maxBytes} bytes (options.maxBytes).`),
+  });
 
   function freezeContext(ctx) {
-    if (produced.has(ctx)) return ctx;
+    if (values.isProduced(ctx)) return ctx;
     if (!isPlainObject(ctx)) {
       throw invalidContext(name, 'ctx', `${describe(ctx)} (expected a plain object)`);
     }
-    const copy = copyValue(ctx, 'ctx', 0, new Set(), name);
-    const bytes = Buffer.byteLength(JSON.stringify(copy));
-    if (bytes > maxBytes) {
-      throw withCode(RangeError, 'CTXFRAME_CONTEXT_TOO_LARGE',
-        `${name} is ${bytes} bytes serialized as JSON; the limit is ${maxBytes} bytes (options.maxBytes).`);
-    }
-    produced.add(copy);
-    return copy;
+    return values.produce(ctx);
   }
 
   function noContext(where, skip, api) {
@@ -202,12 +203,16 @@ function createContext(options = {}) {
       const ctx = storage.getStore();
       return ctx === undefined ? undefined : ctx[field];
     },
+    // One run() of a shallow copy: the outer context's fields are shared (already checked and
+    // frozen); only the fields of `partial` are validated.
     with(partial, fn, ...args) {
-      checkPartial(partial, name);
       checkFn(fn);
       const outer = storage.getStore();
-      if (outer === undefined) throw noContext(`${name}.with()`, contextType.with, 'with()');
-      return storage.run(freezeContext(mergeFields(mergeFields({}, outer), partial)), fn, ...args);
+      if (outer === undefined) {
+        checkPartial(partial, name);
+        throw noContext(`${name}.with()`, contextType.with, 'with()');
+      }
+      return storage.run(values.extend(outer, partial, false), fn, ...args);
     },
     withContext(partial, fn, ...args) {
       if (typeof partial === 'function') return contextType.withContext({}, partial, fn, ...args);
@@ -229,7 +234,9 @@ function createContext(options = {}) {
       return freezeContext(ctx);
     },
   };
-  return Object.freeze(contextType);
+  Object.freeze(contextType);
+  byType.set(contextType, values);
+  return contextType;
 }
 
 const requestContext = createContext({ name: 'RequestContext', maxBytes: DEFAULT_MAX_BYTES });

@@ -1,0 +1,183 @@
+'use strict';
+// Owns: what making a context value costs on the request path. A context type remembers, for
+// every context it produced (validated, frozen, within its size limit), an upper bound of that
+// context's size as UTF-8 JSON. A context made from one of them — with(), ingress merging
+// resolve()'s fields into the fields it owns — is a shallow copy of it (its values are already
+// validated and frozen, so they are shared, not copied again) plus the fields being added, and
+// only those are validated; the new bound is the old one plus theirs. The exact size
+// (JSON.stringify) is measured only when the bound passes the limit. A context given from
+// outside (run(), freeze()) is walked and copied in full, once.
+//
+// Bounds: JSON.stringify writes at most 6 bytes per UTF-16 code unit of a string (`\u001f`;
+// non-ASCII is at most 3 bytes per unit, a surrogate pair 4 per 2), plus its quotes; a finite
+// number at most 24 characters; `false` 5; `null` 4; each field adds a colon and a comma.
+//
+// The mark "produced by this type, bound N" is a private field stamped on the context before it
+// is frozen (a class whose base constructor returns the object it is given): invisible to
+// Object.keys, JSON, symbols and structuredClone, and a property store rather than a WeakMap
+// entry per request.
+
+const { getOwnPropertyDescriptor, getOwnPropertySymbols, getPrototypeOf, keys: objectKeys,
+  defineProperty, freeze, hasOwn } = Object;
+const ObjectPrototype = Object.prototype;
+
+const stringBound = (s) => 6 * s.length + 2;
+const NUMBER_BOUND = 24;
+
+// createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge })
+//   copyDeep(value, path): the JSON-safety walker — a deep-frozen, validated copy of an object
+//     or array, or a CTXFRAME_INVALID_CONTEXT error naming the path
+//   invalid(path, reason[, cause]) / tooLarge(bytes): the errors to throw
+// -> { produce(ctx), extend(outer, partial, outerWins), adopt(fields), isProduced(ctx) }
+function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
+  // Contexts this type produced carry #bound: an upper bound of their JSON size (<= maxBytes).
+  class Produced extends ReturnsItsArgument {
+    #bound;
+    constructor(ctx, bound) {
+      super(ctx);
+      this.#bound = bound;
+    }
+
+    static boundOf(ctx) {
+      return ctx !== null && typeof ctx === 'object' && #bound in ctx ? ctx.#bound : undefined;
+    }
+  }
+  const boundOf = Produced.boundOf;
+
+  function exactBytes(value) {
+    return Buffer.byteLength(JSON.stringify(value));
+  }
+
+  function register(ctx, bound) {
+    if (bound > maxBytes) {
+      const bytes = exactBytes(ctx);
+      if (bytes > maxBytes) throw tooLarge(bytes);
+      bound = bytes;
+    }
+    new Produced(ctx, bound); // eslint-disable-line no-new
+    return freeze(ctx);
+  }
+
+  // A context from outside: validated, deep-copied, deep-frozen, measured exactly.
+  function produce(ctx) {
+    if (boundOf(ctx) !== undefined) return ctx;
+    const copy = { ...copyDeep(ctx, 'ctx') }; // deep-frozen below; the top level is stamped first
+    const bytes = exactBytes(copy);
+    if (bytes > maxBytes) throw tooLarge(bytes);
+    new Produced(copy, bytes); // eslint-disable-line no-new
+    return freeze(copy);
+  }
+
+  // The fields of `partial` (a plain object of own data properties) on a shallow copy of
+  // `outer`, frozen. An undefined field removes it. outerWins: fields `outer` has are kept.
+  function extend(outer, partial, outerWins) {
+    const outerBound = boundOf(outer);
+    let next;
+    let bound;
+    if (outerBound === undefined) {
+      // Not one of ours (a store someone put in the storage directly): nothing is known about it.
+      next = {};
+      for (const key of objectKeys(outer)) setField(next, key, outer[key]);
+      bound = 0;
+    } else {
+      next = { ...outer };
+      bound = outerBound;
+    }
+    let at; // the key being read, for the error a Proxy trap turns into
+    try {
+      const proto = partial === null || typeof partial !== 'object' ? undefined : getPrototypeOf(partial);
+      if ((proto !== ObjectPrototype && proto !== null) || Array.isArray(partial)) {
+        throw invalid('partial', `${describe(partial)} (expected a plain object)`);
+      }
+      if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
+      const names = objectKeys(partial);
+      for (let i = 0; i < names.length; i++) {
+        const key = names[i];
+        at = key;
+        const desc = getOwnPropertyDescriptor(partial, key);
+        if (desc === undefined) continue; // a Proxy listed a key it does not have
+        if (!('value' in desc)) throw invalid(fieldPath('partial', key), 'accessor property (getter/setter)');
+        if (outerWins && hasOwn(outer, key)) continue;
+        const value = desc.value;
+        if (value === undefined) {
+          if (hasOwn(next, key)) delete next[key];
+          continue;
+        }
+        let checked = value;
+        let valueBound;
+        switch (typeof value) {
+          case 'string':
+            valueBound = stringBound(value);
+            break;
+          case 'boolean':
+            valueBound = 5;
+            break;
+          case 'number':
+            if (!Number.isFinite(value)) throw invalid(fieldPath('ctx', key), `non-finite number ${value}`);
+            valueBound = NUMBER_BOUND;
+            break;
+          default:
+            if (value === null) {
+              valueBound = 4;
+            } else {
+              checked = copyDeep(value, fieldPath('ctx', key)); // objects, arrays; refuses the rest
+              valueBound = exactBytes(checked);
+            }
+        }
+        setField(next, key, checked);
+        bound += stringBound(key) + 2 + valueBound;
+      }
+    } catch (err) {
+      if (err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('CTXFRAME_')) throw err;
+      throw invalid(at === undefined ? 'partial' : fieldPath('partial', at), 'reading it threw', err); // a Proxy trap
+    }
+    if (outerBound === undefined) return produce(next);
+    return register(next, bound + 2);
+  }
+
+  // Fields ingress built from values it validated itself (ids, trace fields, all strings):
+  // frozen as they are, measured by bound.
+  function adopt(fields) {
+    let bound = 2;
+    for (const key of objectKeys(fields)) bound += stringBound(key) + 2 + stringBound(fields[key]);
+    return register(fields, bound);
+  }
+
+  return { produce, extend, adopt, isProduced: (ctx) => boundOf(ctx) !== undefined };
+}
+
+// `new (class extends ReturnsItsArgument { #field })(obj)` installs #field on obj itself.
+class ReturnsItsArgument {
+  constructor(target) {
+    return target;
+  }
+}
+
+// defineProperty for "__proto__" (an own field, never a prototype change), assignment otherwise.
+function setField(target, key, value) {
+  if (key === '__proto__') {
+    defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+function fieldPath(path, key) {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const proto = getPrototypeOf(value);
+    const ctor = proto && proto.constructor && proto.constructor.name;
+    return ctor ? `an instance of ${ctor}` : 'an exotic object';
+  }
+  return `a ${typeof value}`;
+}
+
+// Context types -> their values (for ingress, which may be handed any context type).
+const byType = new WeakMap();
+
+module.exports = { createContextValues, byType };
