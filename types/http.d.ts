@@ -47,8 +47,10 @@ export interface IngressOptions<Req = IncomingMessage> {
   trace?: boolean;
   /** traceFlags for a trace started here. Default "00". */
   newTraceFlags?: string;
-  /** Called (inside the request's context) when the response finishes or closes early. */
+  /** Called (inside the request's context) when the response finishes or closes early. Turns metrics on. */
   onRequestEnd?: (summary: RequestSummary) => void;
+  /** Per-request metrics (count(), requestMetrics()). Default: true when onRequestEnd is given, else false. */
+  metrics?: boolean;
   /** Errors from resolve, onRequestEnd and (node:http) the handler. Default: process warning CTXFRAME_INGRESS_ERROR. */
   onError?: (error: unknown, source: IngressErrorSource) => void;
 }
@@ -66,7 +68,7 @@ export interface Ingress {
 /** A connect-style function: next() runs inside the request's context. */
 export function createIngress(options?: IngressOptions): Ingress;
 
-/** Adds n (default 1) to a per-request counter; returns the new value, or undefined outside a request. */
+/** Adds n (default 1) to a per-request counter; returns the new value, or undefined outside a request with metrics on. */
 export function count(name: string, n?: number): number | undefined;
 /** A snapshot of the current request's metrics, or null outside a request. */
 export function requestMetrics(): RequestMetrics | null;

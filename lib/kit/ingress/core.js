@@ -2,13 +2,15 @@
 // Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
 // the request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
 // fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
-// context (the context type's storage and the metrics storage, together). Framework adapters
+// context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).
 
 const { randomUUID } = require('node:crypto');
+const { apply: ReflectApply } = Reflect;
 const { performance } = require('node:perf_hooks');
 const { AsyncLocalStorage } = require('../../index.js');
 const { requestContext } = require('../context.js');
+const { byType } = require('../context-values.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
 const { invalidArgType, invalidArgValue } = require('../../errors.js');
 const { requestStart, requestEnd } = require('../../channels.js');
@@ -33,7 +35,7 @@ function normalizeOptions(options) {
   const {
     context = requestContext, header = 'x-request-id', resolve, requireTenant = false,
     tenantField = 'tenantId', onRequestEnd, onError, trace = true, responseHeader = true,
-    newTraceFlags = '00',
+    newTraceFlags = '00', metrics = onRequestEnd !== undefined,
   } = options;
   if (!isContextType(context)) throw invalidArgType('options.context', 'a context created by createContext()', context);
   if (typeof header !== 'string' || !HEADER_NAME_RE.test(header)) {
@@ -44,7 +46,7 @@ function normalizeOptions(options) {
     if (value !== undefined && typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
   }
   for (const [name, value] of [['options.requireTenant', requireTenant], ['options.trace', trace],
-    ['options.responseHeader', responseHeader]]) {
+    ['options.responseHeader', responseHeader], ['options.metrics', metrics]]) {
     if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
   }
   if (typeof tenantField !== 'string' || tenantField.length === 0) {
@@ -53,9 +55,19 @@ function normalizeOptions(options) {
   if (typeof newTraceFlags !== 'string' || !/^[0-9a-f]{2}$/.test(newTraceFlags)) {
     throw invalidArgValue('options.newTraceFlags', newTraceFlags, 'must be two lowercase hex characters');
   }
+  if (onRequestEnd !== undefined && !metrics) {
+    throw invalidArgValue('options.metrics', metrics, 'must be true (or left out) when options.onRequestEnd is given');
+  }
+  // How contexts are made: a context type from createContext() shares the fields it already
+  // checked (see context-values.js); any other context type goes through its public freeze().
+  const values = byType.get(context);
   return {
     context, header: header.toLowerCase(), resolve, requireTenant, tenantField,
-    onRequestEnd, onError, trace, responseHeader, newTraceFlags,
+    onRequestEnd, onError, trace, responseHeader, newTraceFlags, metrics,
+    adopt: values ? values.adopt : context.freeze,
+    merge: values ?
+      (base, fields) => values.extend(base, fields, true) :
+      (base, fields) => context.freeze(Object.assign(Object.create(null), fields, base)),
   };
 }
 
@@ -116,11 +128,21 @@ function reportError(opts, err, where) {
 
 // Makes every event a request/response emits run in the snapshot taken inside the request's
 // context: body 'data'/'end', 'finish', 'close' and the listeners frameworks attach to them.
+// An event nobody listens to is emitted as it is: there is nothing to run in the context.
 function bindEmitter(emitter, runInContext) {
   const originalEmit = emitter.emit;
-  emitter.emit = function emitInRequestContext(...args) {
-    return runInContext(originalEmit.bind(this), ...args);
+  emitter.emit = function emitInRequestContext(event) {
+    if (this.listenerCount(event) === 0) return ReflectApply(originalEmit, this, arguments);
+    return runInContext(ReflectApply, originalEmit, this, arguments);
   };
+}
+
+// Inside the request's context: bind its events to it, then continue the chain.
+function bindAndProceed(request) {
+  const runInContext = AsyncLocalStorage.snapshot();
+  bindEmitter(request.req, runInContext);
+  bindEmitter(request.res, runInContext);
+  return request.adapter.proceed();
 }
 
 // One request on its way in: its context, its metrics record and what ends it.
@@ -130,28 +152,30 @@ class IngressRequest {
     this.req = req;
     this.res = res;
     this.adapter = adapter;
-    this.record = newRecord();
-    this.base = opts.context.freeze(ingressFields(opts, req.headers)); // ingress-owned fields
+    this.record = opts.metrics ? newRecord() : null; // metrics only when asked for
+    this.base = opts.adopt(ingressFields(opts, req.headers)); // ingress-owned fields
     this.ctx = this.base; // base + resolve()'s fields, once resolved
     this.ended = false;
   }
 
   // The one place a request enters its context: fn(...args) runs with `ctx` in the context
-  // type's storage and the request's metrics record in the metrics storage.
+  // type's storage and, when metrics are on, the request's record in the metrics storage.
   run(ctx, fn, ...args) {
-    return this.opts.context.storage.run(ctx, () => metricsStorage.run(this.record, fn, ...args));
+    const { record } = this;
+    if (record === null) return this.opts.context.storage.run(ctx, fn, ...args);
+    return this.opts.context.storage.run(ctx, () => metricsStorage.run(record, fn, ...args));
   }
 
   // After resolve(): merge its fields (ingress-owned ones win), check the tenant, then run the
   // rest of the chain inside the context, with the request's and response's events bound to it.
   proceed(fields) {
-    const { opts, req, res, adapter } = this;
+    const { opts } = this;
     if (fields !== undefined && fields !== null) {
       if (typeof fields !== 'object' || Array.isArray(fields)) {
         return this.fail(invalidArgType('resolve() result', 'an object, null or undefined', fields), 'resolve');
       }
       try {
-        this.ctx = opts.context.freeze(Object.assign(Object.create(null), fields, this.base));
+        this.ctx = opts.merge(this.base, fields); // validates only resolve()'s fields
       } catch (err) {
         return this.fail(err, 'resolve');
       }
@@ -163,12 +187,7 @@ class IngressRequest {
       }
     }
     if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
-    return this.run(this.ctx, () => {
-      const runInContext = AsyncLocalStorage.snapshot();
-      bindEmitter(req, runInContext);
-      bindEmitter(res, runInContext);
-      return adapter.proceed();
-    });
+    return this.run(this.ctx, bindAndProceed, this);
   }
 
   reject(status, body) {
@@ -222,8 +241,12 @@ function createIngressCore(options) {
   function enter(req, res, adapter) {
     const request = new IngressRequest(opts, req, res, adapter);
     if (opts.responseHeader && !res.headersSent) res.setHeader(opts.header, request.base.requestId);
-    res.once('finish', () => request.end(false));
-    res.once('close', () => request.end(true)); // only counts when 'finish' never came
+    // The end of a request matters to onRequestEnd and to requestEnd's subscribers (present
+    // when the request starts) only: no listeners otherwise.
+    if (opts.onRequestEnd || requestEnd.hasSubscribers) {
+      res.once('finish', () => request.end(false));
+      res.once('close', () => request.end(true)); // only counts when 'finish' never came
+    }
 
     if (!opts.resolve) return request.proceed(undefined);
     let resolved;
