@@ -6,30 +6,45 @@
 //   carrier  everything else: one built-in storage carries the frame.
 //   builtin  only when asked for (CTXFRAME_BACKEND=builtin).
 //
-// CTXFRAME_BACKEND=frame|carrier|builtin overrides; `frame` where it cannot
-// work, a missing native build, or an unknown value each give one warning
-// with a stable code and fall back to `carrier`.
+// The native part is loaded only on AsyncContextFrame runtimes (Node 24+, 22
+// with --experimental-async-context-frame): elsewhere `carrier` is the only
+// possible backend, so nothing is loaded and nothing is said. Where it would
+// change the backend and is missing, one warning per process (not per
+// thread) says which case it is and the fix. CTXFRAME_BACKEND=frame|carrier|
+// builtin overrides; `frame` where it cannot work or an unknown value each give
+// one warning with a stable code and fall back to `carrier`.
 
 const asyncHooks = require('node:async_hooks');
+const { firstInProcess } = require('./process-once');
 
 const WARNING_TYPE = 'CtxframeWarning';
 
 function warnOnce(code, message) {
-  const flag = Symbol.for(`ctxframe.warned.${code}`);
-  if (process[flag]) return;
-  Object.defineProperty(process, flag, { value: true });
-  process.emitWarning(message, { type: WARNING_TYPE, code });
+  if (!firstInProcess(`warned.${code}`)) return;
+  process.emitWarning(typeof message === 'function' ? message() : message, { type: WARNING_TYPE, code });
 }
 
 // Does Node run AsyncLocalStorage on AsyncContextFrame in this process? Asked
-// of the runtime itself, not guessed from versions or flags: with a token in
-// the slot, an AsyncResource must capture it and hand it back to its callback.
-// It uses no built-in storage (a built-in run() would switch async_hooks on
-// and off and change what a later enterWith leaks).
-function runtimeUsesFrames(slot) {
-  // Node decides whether its frames are active the first time this is read;
-  // until then its timers and immediates ignore the slot.
-  void asyncHooks.AsyncLocalStorage;
+// of the runtime without native code: an AsyncResource keeps the frame it will
+// restore in an own `context_frame` symbol property (Node 22+, whatever the
+// mode); with our own frame there, a built-in storage sees it inside
+// runInAsyncScope() only if Node really switches frames. getStore() of a
+// storage that never ran has no side effect on async_hooks runtimes.
+function runtimeHasFrames() {
+  const { AsyncLocalStorage, AsyncResource } = asyncHooks; // Node decides its mode on this read
+  const resource = new AsyncResource('CTXFRAME_PROBE', { requireManualDestroy: true });
+  const key = Object.getOwnPropertySymbols(resource).find((s) => s.description === 'context_frame');
+  if (key === undefined) return false; // Node 20: no AsyncContextFrame at all
+  const probe = new AsyncLocalStorage();
+  const marker = {};
+  resource[key] = { has: (k) => k === probe, get: (k) => (k === probe ? marker : undefined) };
+  return resource.runInAsyncScope(() => probe.getStore()) === marker;
+}
+
+// The same question asked through the native slot functions (the check the
+// frame backend relies on): with a token in the slot, an AsyncResource must
+// capture it and hand it back to its callback.
+function slotIsCarried(slot) {
   const token = { ctxframeProbe: true };
   const prior = slot.get();
   slot.set(token);
@@ -56,27 +71,23 @@ function selectBackend(env = process.env) {
   }
   if (requested === 'carrier') return { name: 'carrier', slot: null };
 
-  const native = require('./native');
-  if (native.binding === null) {
-    warnOnce('CTXFRAME_NATIVE_UNAVAILABLE',
-      'ctxframe: the native bridge for this Node.js ' +
-      `(${process.version}, ABI ${process.versions.modules}) could not be loaded ` +
-      `(${native.loadError && native.loadError.message.split('\n')[0]}); running on the ` +
-      'carrier backend, which is correct everywhere but, where Node runs AsyncLocalStorage ' +
-      'on AsyncContextFrame, slower than the frame backend. Fix: npm rebuild ctxframe ' +
-      '(needs a C/C++ toolchain). Set CTXFRAME_BACKEND=carrier to silence this.');
+  if (!runtimeHasFrames()) {
+    if (requested === 'frame') {
+      warnOnce('CTXFRAME_FRAME_UNAVAILABLE',
+        'ctxframe: CTXFRAME_BACKEND=frame needs a Node.js whose AsyncLocalStorage runs on ' +
+        'AsyncContextFrame (Node >= 24, or 22 with --experimental-async-context-frame); ' +
+        `${process.version} here does not. Running on the carrier backend.`);
+    }
     return { name: 'carrier', slot: null };
   }
 
-  const slot = native.continuation;
-  if (runtimeUsesFrames(slot)) return { name: 'frame', slot };
-  if (requested === 'frame') {
-    warnOnce('CTXFRAME_FRAME_UNAVAILABLE',
-      `ctxframe: CTXFRAME_BACKEND=frame needs a Node.js whose AsyncLocalStorage runs on ` +
-      `AsyncContextFrame (Node >= 24, or 22 with --experimental-async-context-frame); ` +
-      `${process.version} here does not. Running on the carrier backend.`);
+  const native = require('./native');
+  if (native.binding === null) {
+    warnOnce('CTXFRAME_NATIVE_UNAVAILABLE', () => require('./native-warning').describe(native));
+    return { name: 'carrier', slot: null };
   }
-  return { name: 'carrier', slot: null };
+  const slot = native.continuation;
+  return slotIsCarried(slot) ? { name: 'frame', slot } : { name: 'carrier', slot: null };
 }
 
-module.exports = { selectBackend, warnOnce };
+module.exports = { selectBackend, warnOnce, runtimeHasFrames };

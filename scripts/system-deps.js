@@ -5,8 +5,13 @@
 // apt-get (never upgrading what is installed) when it runs as root — asking first on a terminal —
 // and otherwise fails with the command to run. Never starts a server (tests start their own).
 //
-//   node scripts/system-deps.js        one line when everything is there; exit 1 when it cannot fix it
-//   CTXFRAME_SKIP_SYSTEM_DEPS=1        skip the check (says so); the integration tests then fail
+// Two groups:
+//   tests  (default, run by `pretest`) redis-server, PostgreSQL and the postgres user, as above;
+//   arm64  (run by scripts/prebuild.js and `npm run test:arm64`) the aarch64 cross compiler and its
+//          sysroot (the linux-arm64 prebuilds are cross-compiled) and qemu user emulation (to test them).
+//
+//   node scripts/system-deps.js [arm64]   one line when everything is there; exit 1 when it cannot fix it
+//   CTXFRAME_SKIP_SYSTEM_DEPS=1           skip the check (says so); what needs them then fails
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -107,11 +112,48 @@ function confirm(question) {
   return answer === '' || /^y(es)?$/i.test(answer);
 }
 
-function main() {
+// The aarch64 sysroot Debian's cross packages install (QEMU_LD_PREFIX for qemu user emulation).
+const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+const ARM64_NEEDS = [
+  ['aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu', () => onPath('aarch64-linux-gnu-gcc')],
+  ['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu', () => onPath('aarch64-linux-gnu-g++')],
+  [`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`, 'libc6-arm64-cross', () => fs.existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`)],
+  [`${ARM64_SYSROOT}/lib/libstdc++.so.6`, 'libstdc++6-arm64-cross', () => fs.existsSync(`${ARM64_SYSROOT}/lib/libstdc++.so.6`)],
+  ['qemu-aarch64-static', 'qemu-user-static', () => onPath('qemu-aarch64-static')],
+];
+
+const GROUPS = {
+  tests: {
+    why: WHY,
+    check,
+    describe,
+    skipped: 'the Redis and PostgreSQL tests will fail without redis-server and PostgreSQL',
+    elsewhere: 'your system\'s packages for redis-server and the PostgreSQL server (initdb, postgres) and a postgres user',
+  },
+  arm64: {
+    why: 'the linux-arm64 prebuilds are cross-compiled with aarch64-linux-gnu-g++ against Debian\'s ' +
+      `aarch64 sysroot (${ARM64_SYSROOT}) and tested on the arm64 Node binaries under qemu-aarch64-static`,
+    check() {
+      const lacking = ARM64_NEEDS.filter(([, , present]) => !present());
+      return { missing: lacking.map(([what]) => what), packages: [...new Set(lacking.map(([, pkg]) => pkg))] };
+    },
+    describe: () => `aarch64-linux-gnu-g++ (${onPath('aarch64-linux-gnu-g++')}), sysroot ${ARM64_SYSROOT}, qemu-aarch64-static (${onPath('qemu-aarch64-static')})`,
+    skipped: 'the arm64 prebuilds cannot be built or tested without them',
+    elsewhere: 'an aarch64-linux-gnu cross gcc/g++ with its glibc sysroot, and qemu-aarch64-static',
+  },
+};
+
+function main(name = 'tests') {
+  const group = GROUPS[name];
+  if (!group) {
+    console.error(`system-deps: unknown group ${name} (known: ${Object.keys(GROUPS).join(', ')})`);
+    return 1;
+  }
   if (process.env.CTXFRAME_SKIP_SYSTEM_DEPS) {
-    console.log('system-deps: check skipped (CTXFRAME_SKIP_SYSTEM_DEPS is set); the Redis and PostgreSQL tests will fail without redis-server and PostgreSQL');
+    console.log(`system-deps: check skipped (CTXFRAME_SKIP_SYSTEM_DEPS is set); ${group.skipped}`);
     return 0;
   }
+  const { check, describe, why: WHY } = group;
   let state = check();
   if (state.missing.length === 0) {
     console.log(`system-deps: ok: ${describe(state)}`);
@@ -124,7 +166,7 @@ function main() {
     const reason = !apt ? 'there is no apt-get on this machine' : 'this is not running as root';
     console.error(`system-deps: not installing them: ${reason}. Install them, then run the tests again:\n` +
       `  ${apt ? aptCommand(state.packages, 'sudo ') : `(Debian/Ubuntu) ${aptCommand(state.packages, 'sudo ')}`}\n` +
-      (apt ? '' : '  or your system\'s packages for redis-server and the PostgreSQL server (initdb, postgres) and a postgres user\n') +
+      (apt ? '' : `  or ${group.elsewhere}\n`) +
       '(CTXFRAME_SKIP_SYSTEM_DEPS=1 skips this check; those tests then fail.)');
     return 1;
   }
@@ -148,6 +190,6 @@ function main() {
   return 0;
 }
 
-module.exports = { check, postgresBinDir };
+module.exports = { check, postgresBinDir, main, ARM64_SYSROOT };
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) process.exitCode = main(process.argv[2]);

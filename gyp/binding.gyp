@@ -2,14 +2,23 @@
 # the one C++ file V8 requires (src/slot_bridge.cc: the continuation-preserved
 # embedder data slot has no C or Node-API binding).
 #
+# It lives in gyp/, not at the package root, so that no package manager sees a
+# root binding.gyp and runs an implicit `node-gyp rebuild` at install: installs
+# use the prebuilds, and source builds are explicit (`npx ctxframe-build`).
+#
 # Node's headers are included as system headers (-isystem) so that the strict
 # warnings below judge ctxframe's own code, not V8's. Build with
 # `node scripts/build.js`, which always passes --nodedir: never download headers.
+#
+# Extra flags for special builds (sanitizers, coverage) go through the
+# environment, which gyp's make generator appends to every compile and link:
+#   CFLAGS / CXXFLAGS / LDFLAGS, e.g. CFLAGS=-fsanitize=address
+# scripts/build.js passes them through; the prebuilds clear them.
 {
   "targets": [
     {
       "target_name": "ctxframe",
-      "sources": ["src/addon.c", "src/slot_bridge.cc"],
+      "sources": ["../src/addon.c", "../src/slot_bridge.cc"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": [
         "-Wall", "-Wextra", "-Werror",
