@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT, builtinUsesFrame } = require('../support/core-runtime.js');
-const { runNode, describeChild } = require('../support/core-child.js');
+const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 
 const REPORT = path.join(__dirname, 'fixtures', 'report-backend.js');
 const WORKERS = path.join(__dirname, 'fixtures', 'warn-workers.js');
@@ -36,7 +36,7 @@ async function report(dir, env) {
 }
 
 describe('core: running without the native part', function () {
-  this.timeout(30000);
+  this.timeout(30000 * TIME_SCALE);
   let dir;
 
   before(function () {

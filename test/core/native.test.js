@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { NODE_MAJOR, nativeBuildPath } = require('../support/core-runtime.js');
 const { internal } = require('../support/internals.js');
-const { runNode, describeChild } = require('../support/core-child.js');
+const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 
 const CHILD = path.join(__dirname, 'fixtures', 'native-child.js');
 
@@ -22,7 +22,7 @@ async function child(mode) {
 }
 
 describe('core: native bridge', function () {
-  this.timeout(30000);
+  this.timeout(30000 * TIME_SCALE);
   const native = internal('native');
   const { binding, continuation } = native;
 

@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { ROOT, expectedBackend } = require('../support/core-runtime.js');
-const { runNode, describeChild } = require('../support/core-child.js');
+const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 
 const CHECK_STORES = `
 async function checkStores(ALS, early) {
@@ -88,7 +88,7 @@ w.on('exit', (exitCode) => console.log(JSON.stringify({ ...msg, exitCode })));
 const STORES_OK = { afterAwait: ['app', 'early'], inTimer: ['app', 'early'] };
 
 describe('core: register and the ESM entry', function () {
-  this.timeout(30000);
+  this.timeout(30000 * TIME_SCALE);
   let dir;
 
   before(function () {

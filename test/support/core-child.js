@@ -25,12 +25,20 @@ function release() {
   if (next) next(); else running--;
 }
 
+// Under user-mode emulation (npm run test:arm64: an arm64 node run by qemu on an x64 machine without
+// binfmt_misc) the kernel cannot exec the foreign node by itself: CTXFRAME_TEST_EMULATOR names the
+// emulator that runs it, with QEMU_LD_PREFIX inherited through the environment.
+const EMULATOR = process.env.CTXFRAME_TEST_EMULATOR || null;
+// Emulated children start ~10x slower: their timeouts stretch by this factor.
+const TIME_SCALE = EMULATOR ? 8 : 1;
+
 // runNode(['--expose-gc'], '/path/script.js', ['arg'], { env, timeoutMs, cwd, input })
 async function runNode(extraFlags, script, args = [], options = {}) {
   await acquire();
   try {
     return await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, childNodeArgs(extraFlags, script, args), {
+      const nodeArgs = childNodeArgs(extraFlags, script, args);
+      const child = spawn(EMULATOR || process.execPath, EMULATOR ? [process.execPath, ...nodeArgs] : nodeArgs, {
         cwd: options.cwd,
         env: { ...process.env, ...(options.env || {}) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +50,7 @@ async function runNode(extraFlags, script, args = [], options = {}) {
       child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
       child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
       const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); },
-        options.timeoutMs || 20000);
+        (options.timeoutMs || 20000) * TIME_SCALE);
       child.on('error', (err) => { clearTimeout(timer); live.delete(child); reject(err); });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
@@ -61,4 +69,5 @@ function describeChild(label, r) {
     `--- stdout ---\n${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}`;
 }
 
-module.exports = { runNode, describeChild };
+module.exports = {
+  TIME_SCALE, runNode, describeChild };

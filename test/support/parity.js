@@ -16,7 +16,7 @@
 const assert = require('node:assert');
 const path = require('node:path');
 const { AsyncLocalStorage: Builtin } = require('node:async_hooks');
-const { runNode, describeChild } = require('./core-child.js');
+const { runNode, describeChild, TIME_SCALE } = require('./core-child.js');
 const { builtinUsesFrame, NODE_MAJOR } = require('./core-runtime.js');
 
 const RUNNER = path.join(__dirname, 'run-scenario.js');
@@ -67,7 +67,7 @@ function describeParity(title, file, options = {}) {
     for (const [name, def] of Object.entries(scenarios)) {
       if (options.names && !options.names.includes(name)) continue;
       it(name, async function () {
-        this.timeout(45000);
+        this.timeout(45000 * TIME_SCALE);
         const { builtin, ctxframe } = await runParity(file, name, def, options.ctxframeEnv);
         checkSide('ctxframe side', ctxframe);
         const ours = outcome(ctxframe.result);

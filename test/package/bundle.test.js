@@ -1,0 +1,76 @@
+'use strict';
+// An app bundled with esbuild, as docs/install.md describes: with ctxframe external the bundle
+// loads ctxframe from node_modules and reports the backend this runtime should pick, silently;
+// with ctxframe inlined its native part cannot be found, so it runs on carrier and — only where the
+// native part would have mattered — warns once that ctxframe looks bundled.
+
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const esbuild = require('esbuild');
+const { ROOT, expectedBackend } = require('../support/core-runtime.js');
+const { runNode, describeChild } = require('../support/core-child.js');
+
+const APP = `
+const warnings = [];
+process.on('warning', (w) => { if (String(w.code).startsWith('CTXFRAME_')) warnings.push({ code: w.code, message: w.message }); });
+const { AsyncLocalStorage, backend } = require('ctxframe');
+const als = new AsyncLocalStorage();
+als.run('ctx', () => setTimeout(() => {
+  const store = als.getStore();
+  setImmediate(() => console.log(JSON.stringify({ backend, store, warnings })));
+}, 1));
+`;
+
+describe('package: an esbuild bundle of an app', function () {
+  this.timeout(60000);
+  let dir;
+
+  before(function () {
+    // An app whose node_modules holds ctxframe (this checkout, as an install would).
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-bundle-'));
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'ctxframe'), 'dir');
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"bundled-app","private":true}\n');
+    fs.writeFileSync(path.join(dir, 'app.js'), APP);
+  });
+
+  after(function () {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function bundleAndRun(name, options) {
+    const outfile = path.join(dir, 'dist', `${name}.js`);
+    await esbuild.build({
+      entryPoints: [path.join(dir, 'app.js')], bundle: true, platform: 'node', format: 'cjs',
+      outfile, logLevel: 'silent', ...options,
+    });
+    const env = { ...process.env };
+    delete env.CTXFRAME_BACKEND;
+    const r = await runNode([], outfile, [], { env, cwd: dir });
+    assert.strictEqual(r.code, 0, describeChild(name, r));
+    return { ...JSON.parse(r.stdout.trim().split('\n').pop()), source: fs.readFileSync(outfile, 'utf8') };
+  }
+
+  it(`with --external:ctxframe: backend ${expectedBackend()}, no warning`, async function () {
+    const out = await bundleAndRun('external', { external: ['ctxframe'] });
+    assert.ok(!out.source.includes('selectBackend'), 'ctxframe was inlined');
+    assert.strictEqual(out.backend, expectedBackend());
+    assert.strictEqual(out.store, 'ctx');
+    assert.deepStrictEqual(out.warnings, []);
+  });
+
+  it(`inlined: carrier${expectedBackend() === 'frame' ? ', one warning saying to keep ctxframe external' : ', no warning (carrier is all this runtime can use)'}`, async function () {
+    const out = await bundleAndRun('inlined', {});
+    assert.ok(out.source.includes('selectBackend'), 'ctxframe was not inlined');
+    assert.strictEqual(out.backend, 'carrier');
+    assert.strictEqual(out.store, 'ctx');
+    if (expectedBackend() === 'frame') {
+      assert.deepStrictEqual(out.warnings.map((w) => w.code), ['CTXFRAME_NATIVE_UNAVAILABLE']);
+      assert.match(out.warnings[0].message, /looks bundled.*keep ctxframe external/);
+    } else {
+      assert.deepStrictEqual(out.warnings, []);
+    }
+  });
+});
