@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT, builtinUsesFrame } = require('../support/core-runtime.js');
+const { internal } = require('../support/internals.js');
 const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 
 const REPORT = path.join(__dirname, 'fixtures', 'report-backend.js');
@@ -62,7 +63,7 @@ describe('core: running without the native part', function () {
     assert.strictEqual(out.warnings.length, 1, JSON.stringify(out.warnings));
     const [w] = out.warnings;
     assert.strictEqual(w.code, 'CTXFRAME_NATIVE_UNAVAILABLE');
-    const libc = require(`${ROOT}/lib/native.js`).target.libc;
+    const libc = internal('native').target.libc;
     assert.ok(w.message.includes(`no native part for ${process.platform}-${process.arch} ${libc}, ` +
       `Node.js ${process.version} (ABI ${process.versions.modules})`), w.message);
     assert.match(w.message, /this package ships no prebuilds/);

@@ -37,6 +37,7 @@ describe('package: an esbuild bundle of an app', function () {
   });
 
   after(function () {
+    esbuild.stop(); // its service process would outlive the tests
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
