@@ -8,7 +8,6 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const esbuild = require('esbuild');
 const { ROOT, expectedBackend } = require('../support/core-runtime.js');
 const { runNode, describeChild } = require('../support/core-child.js');
 
@@ -26,8 +25,11 @@ als.run('ctx', () => setTimeout(() => {
 describe('package: an esbuild bundle of an app', function () {
   this.timeout(60000);
   let dir;
+  let esbuild;
 
   before(function () {
+    this.timeout(120000); // the first run fetches esbuild into .cache/tools
+    esbuild = require('../support/esbuild.js')();
     // An app whose node_modules holds ctxframe (this checkout, as an install would).
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-bundle-'));
     fs.mkdirSync(path.join(dir, 'node_modules'));
@@ -37,7 +39,7 @@ describe('package: an esbuild bundle of an app', function () {
   });
 
   after(function () {
-    esbuild.stop(); // its service process would outlive the tests
+    if (esbuild) esbuild.stop(); // its service process would outlive the tests
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
