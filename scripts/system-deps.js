@@ -5,12 +5,14 @@
 // apt-get (never upgrading what is installed) when it runs as root — asking first on a terminal —
 // and otherwise fails with the command to run. Never starts a server (tests start their own).
 //
-// Two groups:
+// Three groups:
 //   tests  (default, run by `pretest`) redis-server, PostgreSQL and the postgres user, as above;
 //   arm64  (run by scripts/prebuild.js and `npm run test:arm64`) the aarch64 cross compiler and its
-//          sysroot (the linux-arm64 prebuilds are cross-compiled) and qemu user emulation (to test them).
+//          sysroot (the linux-arm64 prebuilds are cross-compiled) and qemu user emulation (to test them);
+//   sanitizers (run by `npm run test:asan`) valgrind, and gcc's ASan/UBSan runtimes where an image
+//          lacks them.
 //
-//   node scripts/system-deps.js [arm64]   one line when everything is there; exit 1 when it cannot fix it
+//   node scripts/system-deps.js [arm64|sanitizers]   one line when everything is there; exit 1 when it cannot fix it
 //   CTXFRAME_SKIP_SYSTEM_DEPS=1           skip the check (says so); what needs them then fails
 
 const fs = require('node:fs');
@@ -122,6 +124,20 @@ const ARM64_NEEDS = [
   ['qemu-aarch64-static', 'qemu-user-static', () => onPath('qemu-aarch64-static')],
 ];
 
+// gcc's runtime library `name` (libasan.so, libubsan.so) when it is really there (the .so link
+// comes with gcc, its target with libasan8/libubsan1).
+function gccRuntime(name) {
+  const r = spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' });
+  const file = r.status === 0 ? r.stdout.trim() : '';
+  return path.isAbsolute(file) && fs.existsSync(file) ? file : null;
+}
+
+const SANITIZER_NEEDS = [
+  ['valgrind', 'valgrind', () => onPath('valgrind')],
+  ['libasan (gcc -fsanitize=address)', 'libasan8', () => gccRuntime('libasan.so')],
+  ['libubsan (gcc -fsanitize=undefined)', 'libubsan1', () => gccRuntime('libubsan.so')],
+];
+
 const GROUPS = {
   tests: {
     why: WHY,
@@ -140,6 +156,17 @@ const GROUPS = {
     describe: () => `aarch64-linux-gnu-g++ (${onPath('aarch64-linux-gnu-g++')}), sysroot ${ARM64_SYSROOT}, qemu-aarch64-static (${onPath('qemu-aarch64-static')})`,
     skipped: 'the arm64 prebuilds cannot be built or tested without them',
     elsewhere: 'an aarch64-linux-gnu cross gcc/g++ with its glibc sysroot, and qemu-aarch64-static',
+  },
+  sanitizers: {
+    why: 'npm run test:asan builds the addon with gcc -fsanitize=address,undefined (libasan8, libubsan1) ' +
+      'and runs the native tests under valgrind memcheck',
+    check() {
+      const lacking = SANITIZER_NEEDS.filter(([, , present]) => !present());
+      return { missing: lacking.map(([what]) => what), packages: [...new Set(lacking.map(([, pkg]) => pkg))] };
+    },
+    describe: () => `valgrind (${onPath('valgrind')}), ${gccRuntime('libasan.so')}, ${gccRuntime('libubsan.so')}`,
+    skipped: 'npm run test:asan cannot run without them',
+    elsewhere: 'valgrind and gcc with its AddressSanitizer/UndefinedBehaviorSanitizer runtimes',
   },
 };
 
