@@ -119,7 +119,7 @@ function drive(port, requests, connections) {
     connections,
     amount: requests,
     pipelining: 1,
-    timeout: 60,
+    timeout: 120, // seconds: on a saturated machine a request can wait behind 1,000 others
     requests: [request('http'), request('express')],
   });
   return new Promise((resolve, reject) => {
@@ -144,11 +144,12 @@ async function runOne(runtime, backend, opts) {
   service.child.send({ type: 'stop' });
   await service.exited;
   const completed = result['2xx'];
-  const errors = result.errors + result.timeouts + result.non2xx + stats.errors;
+  // autocannon's `errors` already counts timeouts; they are shown apart too.
+  const errors = result.errors + result.non2xx + stats.errors;
   return {
     runtime: runtime.name, node: ready.node, backend,
     requests: completed, sent: result.requests.sent, mismatches: stats.mismatches + echoMismatches,
-    serverMismatches: stats.mismatches, echoMismatches, notOk, errors, checks: stats.checks,
+    serverMismatches: stats.mismatches, echoMismatches, notOk, errors, timeouts: result.timeouts, checks: stats.checks,
     logLines: stats.logLines, upstream: stats.upstream, workerReplies: stats.workerReplies,
     p50: result.latency.p50, p99: result.latency.p99, rps: completed / (result.duration || 1),
     durationS: result.duration, cpuUsPerRequest: cpuUs / Math.max(1, stats.requests),
@@ -189,7 +190,7 @@ async function main() {
       if (bad) failed = true;
       console.log(`stress: ${row.runtime} ${row.backend}: ${fmt(row.requests)} requests (${fmt(row.checks)} checks, ` +
         `${fmt(row.logLines)} log lines, ${fmt(row.upstream)} upstream calls, ${fmt(row.workerReplies)} worker replies), ` +
-        `${row.mismatches} mismatches, ${row.errors} errors, p50 ${row.p50} ms, p99 ${row.p99} ms, ${fmt(row.rps)} req/s, ` +
+        `${row.mismatches} mismatches, ${row.errors} errors (${row.timeouts} timeouts), p50 ${row.p50} ms, p99 ${row.p99} ms, ${fmt(row.rps)} req/s, ` +
         `${fmt(row.cpuUsPerRequest)} µs CPU/request, load ${row.load.toFixed(2)}, ${((Date.now() - started) / 1000).toFixed(0)} s` +
         (bad ? '  <-- FAILED' : ''));
       for (const e of row.examples) console.log(`  mismatch: ${e}`);
