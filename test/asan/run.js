@@ -10,7 +10,7 @@
 //             bridge on every run() and getStore()), the bridge fuzz on Node 20 and 24 (20,000 calls);
 //             valgrind; canaries
 //
-// 1. Copies the package (lib, src, scripts, test, types, package.json, binding.gyp; node_modules
+// 1. Copies the package (lib, src, scripts, test, types, bin, package.json, gyp/; node_modules
 //    linked) to .cache/sanitize/<variant>/ and builds the addon there with scripts/build.js and
 //    CFLAGS/CXXFLAGS/LDFLAGS = -fsanitize=address,undefined (gcc, whose libasan/libubsan come with
 //    Debian's gcc), so the normal build in native/ is never touched.
@@ -32,7 +32,8 @@ const { spawnSync, execFileSync } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORK = path.join(ROOT, '.cache', 'sanitize');
 const SANITIZE = '-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1';
-const COPY = ['lib', 'src', 'scripts', 'test', 'types', 'package.json', 'binding.gyp'];
+const COPY = ['lib', 'src', 'scripts', 'test', 'types', 'bin', 'package.json', 'gyp'];
+const BUILD_OUTPUT = new Set([path.join(ROOT, 'gyp', 'build')]);
 
 function parseArgs(argv) {
   const opts = { only: null, runtimes: ['20', '22-acf', '24', '26'], suiteRuntimes: null, iterations: 100000, canary: true };
@@ -86,7 +87,10 @@ function makeCopy(variant, patch) {
   const dir = path.join(WORK, variant);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  for (const entry of COPY) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  for (const entry of COPY) {
+    if (!fs.existsSync(path.join(ROOT, entry))) continue;
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true, filter: (src) => !BUILD_OUTPUT.has(src) });
+  }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   fs.mkdirSync(path.join(dir, '.cache'), { recursive: true });
   if (fs.existsSync(path.join(ROOT, '.cache', 'node'))) fs.symlinkSync(path.join(ROOT, '.cache', 'node'), path.join(dir, '.cache', 'node'), 'dir');
@@ -172,23 +176,29 @@ function asanSteps(opts) {
   }
 }
 
-// The canary: a 1-byte heap over-read past the per-instance struct, in module init.
+// The canary: a 1-byte heap over-read in the addon's module init (ctxframe_init), on a buffer it
+// allocates itself.
 function injectBug(dir) {
   const file = path.join(dir, 'src', 'addon.c');
   const source = fs.readFileSync(file, 'utf8');
-  const anchor = 'instance->id = (double)((uintptr_t)instance >> 4);';
-  if (!source.includes(anchor)) throw new Error(`canary: ${anchor} not found in src/addon.c (update test/asan/run.js)`);
-  // The offset is opaque to the compiler (volatile, and the pointer goes through an integer), so
-  // neither -Warray-bounds nor UBSan's object-size check sees it: only a memory checker can.
-  fs.writeFileSync(file, source.replace(anchor, `${anchor}\n  { volatile size_t canary_offset = sizeof(*instance) + 1;\n` +
-    '    instance->id += (double)((const volatile unsigned char*)(uintptr_t)instance)[canary_offset]; }'));
+  const include = '#include <node_api.h>';
+  const anchor = /static napi_value ctxframe_init\(napi_env env, napi_value exports\) \{\n/;
+  if (!source.includes(include) || !anchor.test(source)) {
+    throw new Error('canary: ctxframe_init or the node_api.h include not found in src/addon.c (update test/asan/run.js)');
+  }
+  // The offset is opaque to the compiler (volatile), so neither -Warray-bounds nor a static check
+  // sees it: only a memory checker can.
+  const bug = '  { unsigned char* canary = malloc(8); volatile size_t canary_offset = 9;\n' +
+    '    if (canary != NULL) { volatile unsigned char sink = ((volatile unsigned char*)canary)[canary_offset];\n' +
+    '      (void)sink; free(canary); } }\n';
+  fs.writeFileSync(file, source.replace(include, `#include <stdlib.h>\n${include}`).replace(anchor, (m) => m + bug));
 }
 
 function canaryAsan() {
   const runtime = nodeFor('20');
   const dir = makeCopy('asan-canary', injectBug);
   step('asan canary: an injected heap over-read in the addon is reported', () => {
-    // UBSan's object-size check catches this read too (and halts first); turned off here so that
+    // UBSan's object-size check may catch this read too (and halt first); turned off here so that
     // the canary shows AddressSanitizer itself at work.
     const addon = build(dir, runtime, `${SANITIZE} -fno-sanitize=object-size`);
     const r = run(runtime.bin, [path.join(dir, 'test', 'asan', 'bridge-fuzz.js'), '--addon', addon, '--iterations', '10'], { cwd: dir, env: asanEnv() });
