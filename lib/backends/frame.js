@@ -50,18 +50,29 @@ class AsyncLocalStorage {
     if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
     const inner = frameWith(outer, key, store);
     const innerEntries = inner[kEntries];
+    // What to put back, made before fn runs: `finally` may run with the stack
+    // exhausted, where making a frame (an allocation, a call) throws before
+    // the continuation is set back. Not `outer` itself when it is ours: the
+    // built-in's disable() changes the current frame object in place and
+    // must not reach continuations that captured `outer`.
+    const ours = outer === undefined || outer[kEntries] !== undefined;
+    const back = ours ? restored(outer) : outer;
     setCurrent(inner);
     try {
       return ReflectApply(fn, null, args);
     } finally {
-      // As the built-in: a new frame, the current one with our storage set
-      // back; what fn entered (or disabled) for others stays. When fn left
-      // the frame as it was, that is `outer`'s contents in a new object.
-      const now = current();
-      setCurrent(now === inner && inner[kEntries] === innerEntries &&
-                 (outer === undefined || outer[kEntries] !== undefined) ?
-        restored(outer) :
-        frameWith(now, key, prior));
+      // As the built-in: the current frame with our storage set back; what
+      // fn entered (or disabled) for others stays. When fn left the frame as
+      // it was, that is `back`; if making the other one throws, `back` too.
+      let next = back;
+      try {
+        const now = current();
+        if (now !== inner || inner[kEntries] !== innerEntries || !ours) {
+          next = frameWith(now, key, prior);
+        }
+      } finally {
+        setCurrent(next);
+      }
     }
   }
 
