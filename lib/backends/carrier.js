@@ -11,38 +11,13 @@
 // entries made while it is disabled do not carry it.
 
 const { executionAsyncResource } = require('node:async_hooks');
-const { ObjectIs, ReflectApply, SafeMap } = require('../primordials');
-const { createKey, isLiveKey } = require('../frame/keys');
+const { ObjectIs, ReflectApply } = require('../primordials');
+const { createKey, setDisabled } = require('../frame/keys');
 const {
-  storeIn, hasEntry, entriesWith, entriesWithout, entriesWithEntryOf,
+  storeIn, hasEntry, entriesWith, entriesWithStore, entriesWithout, entriesWithEntryOf,
 } = require('../frame/entries');
 const { carrier } = require('../carrier-store');
 const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
-
-// Keys of storages that are disabled now: new entries leave them out.
-const disabledKeys = new SafeMap();
-let anyDisabled = false; // disabledKeys.size !== 0, read on every new entries array
-
-function strip(entries) {
-  for (const key of disabledKeys.keys()) {
-    if (!isLiveKey(key)) { // its storage was collected: nothing reads it
-      disabledKeys.delete(key);
-      anyDisabled = disabledKeys.size !== 0;
-      continue;
-    }
-    const at = key.index << 1;
-    if (entries[at] === key) {
-      entries[at] = undefined;
-      entries[at + 1] = undefined;
-    }
-  }
-  return entries;
-}
-
-function withStore(entries, key, store) {
-  const next = entriesWith(entries, key, store);
-  return anyDisabled ? strip(next) : next;
-}
 
 class AsyncLocalStorage {
   #key;
@@ -82,15 +57,14 @@ class AsyncLocalStorage {
   #enable() {
     if (!this.#enabled) {
       this.#enabled = true;
-      disabledKeys.delete(this.#key);
-      anyDisabled = disabledKeys.size !== 0;
+      setDisabled(this.#key, false);
     }
   }
 
   enterWith(store) {
     this.#enable();
     const resource = carrier.resource();
-    carrier.write(resource, withStore(carrier.read(resource), this.#key, store));
+    carrier.write(resource, entriesWithStore(carrier.read(resource), this.#key, store));
   }
 
   run(store, fn, ...args) {
@@ -98,7 +72,7 @@ class AsyncLocalStorage {
     const outer = carrier.read(resource);
     if (ObjectIs(store, this.#storeIn(outer))) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
-    const inner = withStore(outer, this.#key, store);
+    const inner = entriesWithStore(outer, this.#key, store);
     carrier.write(resource, inner);
     try {
       return ReflectApply(fn, null, args);
@@ -145,8 +119,7 @@ class AsyncLocalStorage {
   disable() {
     if (this.#enabled) {
       this.#enabled = false;
-      disabledKeys.set(this.#key, true);
-      anyDisabled = true;
+      setDisabled(this.#key, true);
     }
   }
 

@@ -1,71 +1,102 @@
 'use strict';
 // Entries: the arrays that hold a frame's stores, [key, store, key, store, ...]
-// with a key at 2 * its index (see keys.js), so finding a store is an index
-// and an identity check. The carrier backend uses entries arrays as its
-// frames; the frame backend wraps them in a Frame (frame.js).
+// with one pair per storage entered in that frame, and nothing for the others.
+// A frame is as long as the number of storages it carries, whatever the
+// number of storages that exist or have existed; finding a store is a scan of
+// those few keys (with one storage: one identity check). The carrier backend
+// uses entries arrays as its frames; the frame backend wraps them in a Frame
+// (frame.js).
 //
 // Every function returns a fresh array: an entries array that a continuation
-// may have captured is never written.
+// may have captured is never written. Copies drop the entries of collected
+// storages, and `withStore` also those of disabled ones (keys.js).
 
-const MAX_PREALLOCATED_GAP = 64;
+const { anyDisabled } = require('./keys');
+
+// Where key's pair starts in entries, or -1.
+function indexOf(entries, key) {
+  for (let i = 0; i < entries.length; i += 2) {
+    if (entries[i] === key) return i;
+  }
+  return -1;
+}
 
 // The store of `key` in `entries`, or `absent` when it has none there.
 function storeIn(entries, key, absent) {
   if (entries === undefined) return absent;
-  const at = key.index << 1;
-  return entries[at] === key ? entries[at + 1] : absent;
+  for (let i = 0; i < entries.length; i += 2) {
+    if (entries[i] === key) return entries[i + 1];
+  }
+  return absent;
 }
 
 function hasEntry(entries, key) {
-  return entries !== undefined && entries[key.index << 1] === key;
+  return entries !== undefined && indexOf(entries, key) !== -1;
+}
+
+// Copy of entries without the pairs of collected storages (and of disabled
+// ones when `dropDisabled`).
+function compacted(entries, dropDisabled) {
+  const next = [];
+  for (let i = 0; i < entries.length; i += 2) {
+    const key = entries[i];
+    if (key.live && !(dropDisabled && key.disabled)) next.push(key, entries[i + 1]);
+  }
+  return next;
 }
 
 function entriesWith(entries, key, value) {
-  const at = key.index << 1;
-  const length = entries === undefined ? 0 : entries.length;
-  if (at === 0 && length <= 2) {
+  if (entries === undefined || entries.length === 0 ||
+      (entries.length === 2 && entries[0] === key)) {
     return [key, value]; // one storage, the common case: a literal, at its final size
   }
-  let next;
-  if (at < length || at - length > MAX_PREALLOCATED_GAP) {
-    // In place, or so far beyond (indexes of storages not yet collected) that
-    // V8 should keep the array sparse rather than allocate every hole.
-    next = length === 0 ? [] : entries.slice();
-  } else {
-    // Growing a little: allocate the final length once rather than letting
-    // the writes below grow the array (which over-allocates and copies).
-    next = new Array(at + 2);
-    for (let i = 0; i < length; i++) next[i] = entries[i];
+  const at = indexOf(entries, key);
+  if (at !== -1) {
+    const next = entries.slice();
+    next[at + 1] = value;
+    return next;
   }
-  next[at] = key;
-  next[at + 1] = value;
+  // A storage new to this frame: the one place a frame grows, so the one
+  // place it sheds collected storages.
+  const next = compacted(entries, false);
+  next.push(key, value);
+  return next;
+}
+
+// entriesWith(), leaving out every disabled storage (the carrier's run() and
+// enterWith(): frames made while a storage is disabled do not carry it). Cost
+// in the size of the frame, not in the number of disabled storages.
+function entriesWithStore(entries, key, value) {
+  if (!anyDisabled() || entries === undefined) return entriesWith(entries, key, value);
+  const next = compacted(entries, true);
+  const at = indexOf(next, key);
+  if (at === -1) next.push(key, value);
+  else next[at + 1] = value;
   return next;
 }
 
 function entriesWithout(entries, key) {
-  const next = entries === undefined ? [] : entries.slice();
-  const at = key.index << 1;
-  if (next[at] === key) {
-    next[at] = undefined;
-    next[at + 1] = undefined;
-  }
+  if (entries === undefined) return [];
+  const at = indexOf(entries, key);
+  if (at === -1) return entries.slice();
+  const next = entries.slice(0, at);
+  for (let i = at + 2; i < entries.length; i++) next.push(entries[i]);
   return next;
 }
 
 // `entries` with key's entry -- present or absent -- as it is in `from`.
 function entriesWithEntryOf(entries, key, from) {
-  return hasEntry(from, key) ?
-    entriesWith(entries, key, from[(key.index << 1) + 1]) :
-    entriesWithout(entries, key);
+  const at = from === undefined ? -1 : indexOf(from, key);
+  return at !== -1 ? entriesWith(entries, key, from[at + 1]) : entriesWithout(entries, key);
 }
 
-// [key, store] for each entry, in index order (keys of collected storages too).
-function* pairs(entries) {
+// [key, store] for each entry of a storage still alive.
+function* livePairs(entries) {
   for (let i = 0; i < entries.length; i += 2) {
-    if (entries[i] !== undefined) yield [entries[i], entries[i + 1]];
+    if (entries[i].live) yield [entries[i], entries[i + 1]];
   }
 }
 
 module.exports = {
-  storeIn, hasEntry, entriesWith, entriesWithout, entriesWithEntryOf, pairs,
+  storeIn, hasEntry, entriesWith, entriesWithStore, entriesWithout, entriesWithEntryOf, livePairs,
 };

@@ -15,7 +15,7 @@ const {
   SafeMap,
 } = require('../primordials');
 const { StorageKey, isLiveKey } = require('./keys');
-const { storeIn, hasEntry, entriesWith, entriesWithout, pairs } = require('./entries');
+const { storeIn, hasEntry, entriesWith, entriesWithout, livePairs } = require('./entries');
 
 // Private to this copy of ctxframe: another copy's frames look foreign here.
 const kEntries = Symbol('ctxframe.entries');
@@ -60,9 +60,7 @@ class Frame {
   // Keys, not storages: Node copies these pairs into its own Maps, which
   // must not keep a storage alive.
   * [Symbol.iterator]() {
-    for (const pair of pairs(this[kEntries])) {
-      if (isLiveKey(pair[0])) yield pair;
-    }
+    yield* livePairs(this[kEntries]);
     const foreign = this[kForeign];
     if (foreign !== null) yield* foreign;
   }

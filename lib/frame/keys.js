@@ -1,42 +1,56 @@
 'use strict';
-// Storage keys: what frames hold in place of the storages themselves, and the
-// index each key owns.
+// Storage keys: what frames hold in place of the storages themselves.
 //
-// A storage owns a StorageKey; the key owns an index, a small integer that
-// places the storage's entry in a frame (see entries.js). Frames hold keys,
-// never storages, so a frame never keeps a storage alive. When a storage is
-// collected its index is handed to the next storage created; old frames may
-// still hold the dead key at that index, and the identity check against the
-// new key keeps the new storage from seeing the dead one's stores.
+// A storage owns a StorageKey. Frames hold keys, never storages, so a frame
+// never keeps a storage alive; when a storage is collected its key is marked
+// dead, and frames drop dead keys' entries as they are copied (entries.js).
+// A key belongs to one storage forever, so no storage can ever see another's
+// store, dead or alive.
+//
+// The carrier backend also marks the keys of disabled storages (Node's
+// async_hooks storages stop propagating while disabled); `anyDisabled()` lets
+// it copy entries without looking at them while no storage is disabled.
 
 const { FinalizationRegistry } = require('../primordials');
 
 class StorageKey {
-  constructor(index, name) {
-    this.index = index;
+  constructor(name) {
     this.name = name;
+    this.live = true;
+    this.disabled = false;
   }
 }
 
-// index -> the StorageKey that owns it now (undefined while it is free).
-const owners = [];
-const freeIndexes = [];
+let disabledCount = 0; // live keys with disabled === true
+
 const reclaimer = new FinalizationRegistry((key) => {
-  owners[key.index] = undefined;
-  freeIndexes.push(key.index);
+  key.live = false;
+  if (key.disabled) {
+    key.disabled = false;
+    disabledCount--;
+  }
 });
 
 function createKey(storage, name) {
-  const index = freeIndexes.length > 0 ? freeIndexes.pop() : owners.length;
-  const key = new StorageKey(index, name);
-  owners[index] = key;
+  const key = new StorageKey(name);
   reclaimer.register(storage, key);
   return key;
 }
 
 // A key of this copy of ctxframe whose storage is still alive.
 function isLiveKey(key) {
-  return key instanceof StorageKey && owners[key.index] === key;
+  return key instanceof StorageKey && key.live;
 }
 
-module.exports = { StorageKey, createKey, isLiveKey };
+function setDisabled(key, disabled) {
+  if (key.disabled !== disabled) {
+    key.disabled = disabled;
+    disabledCount += disabled ? 1 : -1;
+  }
+}
+
+function anyDisabled() {
+  return disabledCount !== 0;
+}
+
+module.exports = { StorageKey, createKey, isLiveKey, setDisabled, anyDisabled };
