@@ -7,7 +7,7 @@
 //   node bench/run.js --full       (npm run bench:full)  the runtime matrix (20, 22, 22-acf, 24,
 //                                                        24-no-acf, 26); writes bench/results/
 //   --only 24,24-no-acf   full run of some runtimes only
-//   --workloads awaits,micro      some workloads only (awaits fanout timers micro spans http memory)
+//   --workloads awaits,micro      some workloads only (awaits fanout timers micro spans http memory scaling)
 //   --reps N              repetitions (default 5)
 //   --counts 1,10         storage counts instead of the plan's
 //   --out DIR             where --full writes results.json / results.md / chart.svg

@@ -59,6 +59,16 @@ const WORKLOADS = {
     load: { pipelining: 10 },
     config: { quick: { warmupRequests: 1000, requests: 5e3 }, full: { warmupRequests: 2000, requests: 1e5 } },
   },
+  scaling: {
+    title: 'scaling',
+    describe: 'run/getStore/enterWith with 1, 1,000 and 10,000 live storages; run with 10,000 disabled; a storage per request',
+    counts: { quick: [1], full: [1] },
+    sanity: false, // what it measures is the backend's own representation
+    config: {
+      quick: { live: 1e4, sampleMs: 1, samples: 9, warmupMs: 20, warmupRequests: 500, requests: 5e3 },
+      full: { live: 1e4, sampleMs: 1, samples: 25, warmupMs: 60, warmupRequests: 2000, requests: 2e4 },
+    },
+  },
 };
 
 const DEFAULT_REPS = { quick: 5, full: 5 };
