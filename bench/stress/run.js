@@ -136,7 +136,7 @@ async function runOne(runtime, backend, opts) {
     throw new Error(`asked for backend ${backend} on ${runtime.name}, the service runs ${ready.backend}`);
   }
   // Warm-up (not counted): JIT, sockets, worker start-up.
-  await drive(ready.port, Math.min(5000, opts.requests), Math.min(200, opts.connections));
+  await drive(ready.port, Math.min(1000, opts.requests), Math.min(200, opts.connections));
   await service.ask('reset');
   const loadBefore = os.loadavg()[0];
   const { result, echoMismatches, notOk, examples } = await drive(ready.port, opts.requests, opts.connections);
