@@ -44,6 +44,8 @@ function runMocha(qemu, bin, mode, files, mochaArgs) {
     CTXFRAME_TEST_EMULATOR: qemu,
     CTXFRAME_EXPECT_BACKEND: mode.expect,
     NODE_OPTIONS: mode.flags.join(' '),
+    // A parity scenario's own watchdog (test/support/run-scenario.js), stretched like the timeouts.
+    CTXFRAME_SCENARIO_WATCHDOG_MS: String(8000 * 8),
   };
   delete env.CTXFRAME_BACKEND;
   if (!env.NODE_OPTIONS) delete env.NODE_OPTIONS;

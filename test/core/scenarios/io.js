@@ -255,7 +255,10 @@ module.exports = {
       const a = new ALS();
       const seen = {};
       await new Promise((resolve) => a.run('execFile', () => {
-        const cp = execFile(process.execPath, ['-e', 'process.stdout.write("ok")'], (err, stdout) => {
+        // Under user-mode emulation (npm run test:arm64) a foreign node runs through the emulator.
+        const emulator = process.env.CTXFRAME_TEST_EMULATOR;
+        const argv = [process.execPath, '-e', 'process.stdout.write("ok")'];
+        const cp = execFile(emulator || argv.shift(), argv, (err, stdout) => {
           seen.callback = [err, stdout, a.getStore()];
           resolve();
         });
