@@ -15,14 +15,8 @@
 // one warning with a stable code and fall back to `carrier`.
 
 const asyncHooks = require('node:async_hooks');
-const { firstInProcess } = require('./process-once');
 
-const WARNING_TYPE = 'CtxframeWarning';
-
-function warnOnce(code, message) {
-  if (!firstInProcess(`warned.${code}`)) return;
-  process.emitWarning(typeof message === 'function' ? message() : message, { type: WARNING_TYPE, code });
-}
+const { warnOnce } = require('./errors');
 
 // Does Node run AsyncLocalStorage on AsyncContextFrame in this process? Asked
 // of the runtime without native code: an AsyncResource keeps the frame it will

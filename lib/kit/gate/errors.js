@@ -3,6 +3,8 @@
 // produce its own result, each with a stable `code`. Shared by AsyncGate, map,
 // retry and ResourcePool.
 
+const { stampCode } = require('../../errors.js');
+
 const CODES = Object.freeze({
   QUEUE_FULL: 'CTXFRAME_GATE_QUEUE_FULL',
   ABORTED: 'CTXFRAME_GATE_ABORTED',
@@ -10,12 +12,12 @@ const CODES = Object.freeze({
   CLOSED: 'CTXFRAME_GATE_CLOSED',
 });
 
+// Every gate error is a GateError with its code stamped the one way coded errors get it
+// (lib/errors.js): `err.code`, and `GateTimeoutError [CTXFRAME_GATE_TIMEOUT]: …` in the stack.
 class GateError extends Error {
   constructor(code, message, options) {
     super(message, options);
-    Object.defineProperty(this, 'code', {
-      value: code, enumerable: false, writable: true, configurable: true,
-    });
+    stampCode(this, code);
   }
 }
 
