@@ -48,8 +48,6 @@ export declare function wrapProcessor<F extends (jobOrPayload: any, ...rest: any
 /** JSON-safe copy of the current context, or null outside one. */
 export declare function captureContext(options?: { context?: ContextType<any> }): { [field: string]: JsonValue } | null;
 export declare function isJsonSafe(value: unknown): boolean;
-/** Test helper: forget which warnings were already emitted in this process. */
-export declare function resetWarningsForTesting(): void;
 
 export declare const ENVELOPE_KEY: '_ctx';
 export declare const ENVELOPE_VERSION: 1;

@@ -17,6 +17,9 @@
 // Object.keys, JSON, symbols and structuredClone, and a property store rather than a WeakMap
 // entry per request.
 
+const { isProxy } = require('node:util').types;
+const { describe, fieldPath } = require('../json-safe.js');
+
 const { getOwnPropertyDescriptor, getOwnPropertySymbols, getPrototypeOf, keys: objectKeys,
   defineProperty, freeze, hasOwn } = Object;
 const ObjectPrototype = Object.prototype;
@@ -85,7 +88,9 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     }
     let at; // the key being read, for the error a Proxy trap turns into
     try {
-      const proto = partial === null || typeof partial !== 'object' ? undefined : getPrototypeOf(partial);
+      // A Proxy is refused before any of its traps runs, as the walker does.
+      const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
+        : getPrototypeOf(partial);
       if ((proto !== ObjectPrototype && proto !== null) || Array.isArray(partial)) {
         throw invalid('partial', `${describe(partial)} (expected a plain object)`);
       }
@@ -160,21 +165,6 @@ function setField(target, key, value) {
   } else {
     target[key] = value;
   }
-}
-
-function fieldPath(path, key) {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const proto = getPrototypeOf(value);
-    const ctor = proto && proto.constructor && proto.constructor.name;
-    return ctor ? `an instance of ${ctor}` : 'an exotic object';
-  }
-  return `a ${typeof value}`;
 }
 
 // Context types -> their values (for ingress, which may be handed any context type).

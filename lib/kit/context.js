@@ -5,99 +5,14 @@
 
 const { randomUUID } = require('node:crypto');
 const { AsyncLocalStorage } = require('../index.js');
-const { withCode, invalidArgType, outOfRange } = require('../errors.js');
+const { stampCode } = require('../errors.js');
+const { validateOptions, validateNonEmptyString, validateInteger, validateFunction,
+  isPlainObject } = require('../validators.js');
+const { copyJsonSafe, invalidContext, tooLarge, describe, fieldPath } = require('../json-safe.js');
 const { contextMissing } = require('../channels.js');
 const { createContextValues, byType } = require('./context-values.js');
 
 const DEFAULT_MAX_BYTES = 8192;
-const MAX_DEPTH = 32;
-
-function invalidContext(contextName, path, reason) {
-  return withCode(TypeError, 'CTXFRAME_INVALID_CONTEXT',
-    `Invalid ${contextName} value at ${path}: ${reason}. Context values must be JSON-safe ` +
-    '(string, finite number, boolean, null, plain arrays and plain objects of those).');
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    const ctor = proto && proto.constructor && proto.constructor.name;
-    return ctor ? `an instance of ${ctor}` : 'an exotic object';
-  }
-  return `a ${typeof value}`;
-}
-
-function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function fieldPath(path, key) {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-// Deep-copies `value` into frozen plain data, refusing anything that is not JSON-safe.
-// `seen` holds the objects on the current path (cycle detection).
-function copyValue(value, path, depth, seen, contextName) {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) throw invalidContext(contextName, path, `non-finite number ${value}`);
-      return value;
-    case 'object':
-      break;
-    default:
-      throw invalidContext(contextName, path, describe(value));
-  }
-  if (value === null) return null;
-  if (depth > MAX_DEPTH) throw invalidContext(contextName, path, `nested deeper than ${MAX_DEPTH} levels`);
-  if (seen.has(value)) throw invalidContext(contextName, path, 'circular reference');
-  seen.add(value);
-  let copy;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) {
-      throw invalidContext(contextName, path, describe(value));
-    }
-    copy = new Array(value.length);
-    for (let i = 0; i < value.length; i++) {
-      if (!Object.prototype.hasOwnProperty.call(value, i)) {
-        throw invalidContext(contextName, `${path}[${i}]`, 'sparse array hole');
-      }
-      const item = value[i];
-      if (item === undefined) throw invalidContext(contextName, `${path}[${i}]`, 'undefined');
-      copy[i] = copyValue(item, `${path}[${i}]`, depth + 1, seen, contextName);
-    }
-  } else {
-    if (!isPlainObject(value)) throw invalidContext(contextName, path, describe(value));
-    copy = copyObject(value, path, depth, seen, contextName);
-  }
-  seen.delete(value);
-  return Object.freeze(copy);
-}
-
-function copyObject(value, path, depth, seen, contextName) {
-  if (Object.getOwnPropertySymbols(value).length > 0) {
-    throw invalidContext(contextName, path, 'symbol-keyed property');
-  }
-  const copy = {};
-  for (const key of Object.keys(value)) {
-    const desc = Object.getOwnPropertyDescriptor(value, key);
-    const where = fieldPath(path, key);
-    if (!('value' in desc)) throw invalidContext(contextName, where, 'accessor property (getter/setter)');
-    if (desc.value === undefined) continue; // omitted, as JSON.stringify does
-    // defineProperty: a "__proto__" key stays an own data property, never a prototype change.
-    Object.defineProperty(copy, key, {
-      value: copyValue(desc.value, where, depth + 1, seen, contextName),
-      enumerable: true, writable: true, configurable: true,
-    });
-  }
-  return copy;
-}
 
 // Copies own enumerable string-keyed fields of `source` onto `target` as data properties
 // (a "__proto__" field stays a field). `source` was checked by checkPartial or produced here.
@@ -137,27 +52,20 @@ function callSite(skip) {
   return line ? line.trim().replace(/^at /, '') : '<unknown call site>';
 }
 
-function createContext(options = {}) {
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgType('options', 'of type object', options);
-  }
-  const name = options.name === undefined ? 'RequestContext' : options.name;
-  if (typeof name !== 'string' || name.length === 0) {
-    throw invalidArgType('options.name', 'a non-empty string', name);
-  }
-  const maxBytes = options.maxBytes === undefined ? DEFAULT_MAX_BYTES : options.maxBytes;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 2) {
-    throw outOfRange('options.maxBytes', 'an integer >= 2', maxBytes);
-  }
+function createContext(options) {
+  options = validateOptions('options', options);
+  const name = validateNonEmptyString('options.name', options.name, 'RequestContext');
+  const maxBytes = validateInteger('options.maxBytes', options.maxBytes, 2, DEFAULT_MAX_BYTES);
   const storage = new AsyncLocalStorage({ name });
   // What checking a context costs, and where it happens: see context-values.js.
   const values = createContextValues({
     name,
     maxBytes,
-    copyDeep: (value, path) => copyValue(value, path, 0, new Set(), name),
-    invalid: (path, reason) => invalidContext(name, path, reason),
-    tooLarge: (bytes) => withCode(RangeError, 'CTXFRAME_CONTEXT_TOO_LARGE',
-      `${name} is ${bytes} bytes serialized as JSON; the limit is ${maxBytes} bytes (options.maxBytes).`),
+    // The one JSON-safety walker (json-safe.js), stopping as soon as maxBytes is passed; the
+    // exact size is measured by context-values.js.
+    copyDeep: (value, path) => copyJsonSafe(value, { name, path, maxBytes, freeze: true, exact: false }),
+    invalid: (path, reason, cause) => invalidContext(name, path, reason, cause),
+    tooLarge: (bytes) => tooLarge(name, bytes, maxBytes),
   });
 
   function freezeContext(ctx) {
@@ -171,15 +79,10 @@ function createContext(options = {}) {
   function noContext(where, skip, api) {
     if (contextMissing.hasSubscribers) contextMissing.publish({ context: name, storage, api });
     const site = callSite(skip);
-    const err = withCode(Error, 'CTXFRAME_NO_CONTEXT',
-      `No ${name} is active${where ? ` in ${where}` : ''} (called at ${site}). ` +
+    const err = new Error(`No ${name} is active${where ? ` in ${where}` : ''} (called at ${site}). ` +
       `Run this code inside ${name}.run(), an ingress middleware or a job wrapper.`);
-    Error.captureStackTrace(err, skip);
-    return err;
-  }
-
-  function checkFn(fn) {
-    if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
+    Error.captureStackTrace(err, skip); // the stack starts at the caller, not in ctxframe
+    return stampCode(err, 'CTXFRAME_NO_CONTEXT');
   }
 
   const contextType = {
@@ -187,7 +90,7 @@ function createContext(options = {}) {
     maxBytes,
     storage,
     run(ctx, fn, ...args) {
-      checkFn(fn);
+      validateFunction('fn', fn);
       return storage.run(freezeContext(ctx), fn, ...args);
     },
     current() {
@@ -206,7 +109,7 @@ function createContext(options = {}) {
     // One run() of a shallow copy: the outer context's fields are shared (already checked and
     // frozen); only the fields of `partial` are validated.
     with(partial, fn, ...args) {
-      checkFn(fn);
+      validateFunction('fn', fn);
       const outer = storage.getStore();
       if (outer === undefined) {
         checkPartial(partial, name);
@@ -218,7 +121,7 @@ function createContext(options = {}) {
       if (typeof partial === 'function') return contextType.withContext({}, partial, fn, ...args);
       if (partial === undefined || partial === null) partial = {};
       checkPartial(partial, name);
-      checkFn(fn);
+      validateFunction('fn', fn);
       const ctx = mergeFields({ requestId: randomUUID() }, partial);
       return storage.run(freezeContext(ctx), fn, ...args);
     },

@@ -5,8 +5,8 @@
 // percent-encoded, so a value can neither end the comment nor inject SQL.
 // Builds Kysely operation nodes as plain frozen objects: it never requires kysely itself.
 
-const { invalidArgType, invalidArgValue, outOfRange } = require('../errors.js');
-const { contextOption } = require('./context-option.js');
+const { invalidArgType, invalidArgValue } = require('../errors.js');
+const { validateOptions, validateObject, validateInteger, contextOption } = require('../validators.js');
 
 const DEFAULT_FIELDS = Object.freeze({ request_id: 'requestId', tenant_id: 'tenantId' });
 const DEFAULT_MAX_VALUE_LENGTH = 256;
@@ -25,9 +25,7 @@ function encodeSqlCommentComponent(value) {
 
 // { key: value } -> "/*key='value',...*/" (keys sorted after encoding), or '' when empty.
 function serializeSqlComment(attributes) {
-  if (attributes === null || typeof attributes !== 'object') {
-    throw invalidArgType('attributes', 'of type object', attributes);
-  }
+  validateObject('attributes', attributes);
   const pairs = [];
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || value === null) continue;
@@ -140,10 +138,8 @@ class ContextCommentPlugin {
   #context;
   #maxValueLength;
 
-  constructor(options = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgType('options', 'of type object', options);
-    }
+  constructor(options) {
+    options = validateOptions('options', options);
     const fields = options.fields === undefined ? DEFAULT_FIELDS : options.fields;
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
       throw invalidArgType('options.fields', 'an object mapping comment keys to context fields', fields);
@@ -157,12 +153,8 @@ class ContextCommentPlugin {
     });
     const context = contextOption(options, ['currentOrNull']);
     this.#context = context;
-    const maxValueLength = options.maxValueLength === undefined
-      ? DEFAULT_MAX_VALUE_LENGTH : options.maxValueLength;
-    if (!Number.isSafeInteger(maxValueLength) || maxValueLength < 1) {
-      throw outOfRange('options.maxValueLength', 'an integer >= 1', maxValueLength);
-    }
-    this.#maxValueLength = maxValueLength;
+    this.#maxValueLength = validateInteger('options.maxValueLength', options.maxValueLength, 1,
+      DEFAULT_MAX_VALUE_LENGTH);
   }
 
   // The comment for the current context ('' outside a context or when no field has a value).

@@ -9,6 +9,7 @@
 const { EventEmitter } = require('node:events');
 const { AsyncLocalStorage } = require('../index.js');
 const { invalidArgType } = require('../errors.js');
+const { validateOptions } = require('../validators.js');
 
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
 const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
@@ -45,10 +46,8 @@ if (typeof Symbol.dispose === 'symbol') {
 class CtxframeContextManager {
   // options.rootContext: the context active() returns outside any with(); defaults to
   // @opentelemetry/api's ROOT_CONTEXT (pass your own if several copies of the api exist).
-  constructor(options = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgType('options', 'of type object', options);
-    }
+  constructor(options) {
+    options = validateOptions('options', options);
     if (options.rootContext !== undefined &&
         (options.rootContext === null || typeof options.rootContext !== 'object')) {
       throw invalidArgType('options.rootContext', 'an OpenTelemetry Context', options.rootContext);

@@ -257,3 +257,86 @@ describe('kit/context', () => {
     });
   });
 });
+
+// Hostile values: a context value (or a job's _ctx) can come from outside. The walker runs no
+// user code (a Proxy is refused before any trap runs, a getter is refused without being called),
+// names the path, and its work is bounded by the size limit, not by the size of the value.
+describe('kit/context: hostile values', () => {
+  const Small = createContext({ name: 'Small', maxBytes: 256 });
+
+  function assertInvalidAt(fn, path, reason) {
+    assert.throws(fn, (err) => {
+      assert.ok(err instanceof TypeError, String(err));
+      assert.equal(err.code, 'CTXFRAME_INVALID_CONTEXT');
+      assert.ok(err.message.includes(` at ${path}: ${reason}`), err.message);
+      return true;
+    });
+  }
+
+  // A Proxy whose every trap counts its calls and throws.
+  function trapped() {
+    const calls = [];
+    const handler = new Proxy({}, {
+      get: (_, trap) => (...args) => { calls.push(trap); throw new Error(`trap ${String(trap)}`); },
+    });
+    return { proxy: new Proxy({ a: 1 }, handler), calls };
+  }
+
+  it('a Proxy anywhere is CTXFRAME_INVALID_CONTEXT with its path, and none of its traps runs', () => {
+    const { proxy, calls } = trapped();
+    assertInvalidAt(() => Small.run(proxy, () => {}), 'ctx', 'a Proxy');
+    assertInvalidAt(() => Small.run({ user: { p: proxy } }, () => {}), 'ctx.user.p', 'a Proxy');
+    assertInvalidAt(() => Small.run({ list: [1, proxy] }, () => {}), 'ctx.list[1]', 'a Proxy');
+    assertInvalidAt(() => Small.withContext(proxy, () => {}), 'partial', 'a Proxy');
+    Small.run({ requestId: 'r' }, () => assertInvalidAt(() => Small.with(proxy, () => {}), 'partial', 'a Proxy'));
+    assertInvalidAt(() => Small.run({ f: new Proxy(() => {}, {}) }, () => {}), 'ctx.f', 'a Proxy');
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assertInvalidAt(() => Small.run({ r: revoked }, () => {}), 'ctx.r', 'a Proxy');
+    assert.deepEqual(calls, []);
+  });
+
+  it('a throwing getter is refused without being called, in run(), with() and withContext()', () => {
+    let calls = 0;
+    const withGetter = { get secret() { calls++; throw new Error('getter'); } };
+    assertInvalidAt(() => Small.run({ nested: withGetter }, () => {}), 'ctx.nested.secret', 'accessor property');
+    assertInvalidAt(() => Small.run({ list: [withGetter] }, () => {}), 'ctx.list[0].secret', 'accessor property');
+    const arrayWithGetter = [1];
+    Object.defineProperty(arrayWithGetter, 0, { get() { calls++; return 1; }, enumerable: true });
+    assertInvalidAt(() => Small.run({ arrayWithGetter }, () => {}), 'ctx.arrayWithGetter[0]', 'accessor property');
+    assertInvalidAt(() => Small.withContext(withGetter, () => {}), 'partial.secret', 'accessor property');
+    Small.run({ requestId: 'r' }, () => assertInvalidAt(() => Small.with(withGetter, () => {}), 'partial.secret', 'accessor property'));
+    assert.equal(calls, 0);
+  });
+
+  // The walk stops at the size bound: when a value is both too large and invalid only at its very
+  // end, the size error wins, which proves the end was never reached.
+  it('stops as soon as the size limit is passed: a 1e6-key object is never walked to its end', function () {
+    this.timeout(120000); // building a million keys is slow on a loaded machine; the check is not
+    const huge = {};
+    for (let i = 0; i < 1e6; i++) huge[`k${i}`] = 1;
+    huge.last = () => 'never reached'; // invalid, but after a million keys
+    assert.throws(() => Small.run(huge, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    // What a walk that reaches the end finds (the same shape, small enough to walk):
+    const small = { k0: 1, k1: 1, last: () => 'reached' };
+    assertInvalidAt(() => Small.run(small, () => {}), 'ctx.last', 'function');
+
+    const long = new Array(1e6).fill(0);
+    long.push(() => 'never reached');
+    assert.throws(() => Small.run({ long }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    const nested = { items: Array.from({ length: 1e4 }, (_, i) => ({ i, pad: 'x' })) };
+    nested.items.push({ bad: Symbol('never reached') });
+    assert.throws(() => Small.run(nested, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+    assert.throws(() => Small.run({ s: 'x'.repeat(1e6) }, () => {}), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+  });
+
+  it('a value exactly at the limit is accepted; one byte over is refused with the exact size', () => {
+    const at = { s: 'x'.repeat(256 - '{"s":""}'.length) };
+    assert.equal(Buffer.byteLength(JSON.stringify(at)), 256);
+    Small.run(at, () => assert.equal(Small.current().s.length, at.s.length));
+    // One byte over through a character counted as 1 by the bound but 2 as UTF-8: exact check.
+    const over = { s: `${'x'.repeat(256 - '{"s":""}'.length - 1)}é` };
+    assert.throws(() => Small.run(over, () => {}), (err) => err.code === 'CTXFRAME_CONTEXT_TOO_LARGE' &&
+      /is 257 bytes/.test(err.message));
+  });
+});

@@ -12,7 +12,7 @@ const async_hooks = require('node:async_hooks');
 const { backend } = require('ctxframe');
 const { AsyncGate, map, codes } = require('ctxframe/gate');
 
-const { inContext, seen, randomDelay, assertGateHygiene } = require('../support/gate-context.js');
+const { inContext, seen, randomDelay, assertGateHygiene, newController, abortedSignal } = require('../support/gate-context.js');
 
 // An async generator producer that records how far ahead of the consumer it is pulled.
 function trackedSource(count, state) {
@@ -251,7 +251,7 @@ describe(`kit/gate map (backend: ${backend})`, () => {
 
   it('options.signal aborts the iteration: CTXFRAME_GATE_ABORTED with cause, source closed, items aborted', async () => {
     const state = newState();
-    const controller = new AbortController();
+    const controller = newController();
     const itemSignals = [];
     const iterable = map(trackedSource(1000, state), async (v, { signal }) => {
       itemSignals.push(signal);
@@ -280,7 +280,7 @@ describe(`kit/gate map (backend: ${backend})`, () => {
   it('a signal aborted before the first next() rejects without opening the source', async () => {
     let opened = false;
     const source = { [Symbol.asyncIterator]() { opened = true; return [][Symbol.iterator](); } };
-    const iterable = map(source, (v) => v, { signal: AbortSignal.abort('early') });
+    const iterable = map(source, (v) => v, { signal: abortedSignal('early') });
     await assert.rejects(iterable.next(), { code: codes.ABORTED });
     assert.equal(opened, false);
   });

@@ -11,7 +11,7 @@ const async_hooks = require('node:async_hooks');
 const { backend } = require('ctxframe');
 const { ResourcePool, createPool, codes } = require('ctxframe/gate');
 
-const { inContext, seen, randomDelay, assertGateHygiene } = require('../support/gate-context.js');
+const { inContext, seen, randomDelay, assertGateHygiene, newController, abortedSignal } = require('../support/gate-context.js');
 
 describe(`kit/gate ResourcePool (backend: ${backend})`, () => {
   assertGateHygiene();
@@ -98,7 +98,7 @@ describe(`kit/gate ResourcePool (backend: ${backend})`, () => {
     const held = await pool.acquire({ timeout: 1 }); // immediate: no wait, no timer
     const timedOut = await pool.acquire({ timeout: 5 }).catch((e) => e);
     assert.equal(timedOut.code, codes.TIMEOUT);
-    const controller = new AbortController();
+    const controller = newController();
     const aborted = pool.acquire({ signal: controller.signal });
     const next = pool.acquire();
     controller.abort('gone');
@@ -109,7 +109,7 @@ describe(`kit/gate ResourcePool (backend: ${backend})`, () => {
     pool.release(held);
     assert.equal(await next, 'r', 'the resource went to the next live waiter');
     pool.release('r');
-    await assert.rejects(pool.acquire({ signal: AbortSignal.abort() }), { code: codes.ABORTED });
+    await assert.rejects(pool.acquire({ signal: abortedSignal() }), { code: codes.ABORTED });
     assert.equal(pool.pending, 0);
   });
 

@@ -11,14 +11,14 @@ const async_hooks = require('node:async_hooks');
 const { backend } = require('ctxframe');
 const { retry, exponentialBackoff, codes } = require('ctxframe/gate');
 
-const { inContext, seen, assertGateHygiene } = require('../support/gate-context.js');
+const { inContext, seen, assertGateHygiene, newController, abortedSignal } = require('../support/gate-context.js');
 
 describe(`kit/gate retry (backend: ${backend})`, () => {
   assertGateHygiene();
 
   it('returns the first success; fn gets { attempt, signal }', async () => {
     const calls = [];
-    const controller = new AbortController();
+    const controller = newController();
     const value = await retry(({ attempt, signal }) => {
       calls.push(attempt);
       assert.equal(signal, controller.signal);
@@ -112,7 +112,7 @@ describe(`kit/gate retry (backend: ${backend})`, () => {
   });
 
   it('an abort while waiting for the backoff stops at once: CTXFRAME_GATE_ABORTED with cause, no more attempts', async () => {
-    const controller = new AbortController();
+    const controller = newController();
     let attempts = 0;
     const pending = retry(() => { attempts++; throw new Error('x'); }, { retries: 5, backoff: 60000, signal: controller.signal });
     await immediate();
@@ -127,7 +127,7 @@ describe(`kit/gate retry (backend: ${backend})`, () => {
   });
 
   it('an abort while an attempt runs rejects at once; the attempt\'s late result is dropped', async () => {
-    const controller = new AbortController();
+    const controller = newController();
     let finish;
     const pending = retry(() => new Promise((_, reject) => { finish = reject; }), { signal: controller.signal });
     controller.abort();
@@ -137,12 +137,12 @@ describe(`kit/gate retry (backend: ${backend})`, () => {
 
   it('an already-aborted signal rejects without calling fn', async () => {
     let called = false;
-    await assert.rejects(retry(() => { called = true; }, { signal: AbortSignal.abort() }), { code: codes.ABORTED });
+    await assert.rejects(retry(() => { called = true; }, { signal: abortedSignal() }), { code: codes.ABORTED });
     assert.equal(called, false);
   });
 
   it('a shared signal over many concurrent retries holds one listener, then none', async () => {
-    const controller = new AbortController();
+    const controller = newController();
     const runs = Array.from({ length: 500 }, (_, i) => retry(({ attempt }) => {
       if (attempt === 1 && i % 2) throw new Error('again');
       return i;

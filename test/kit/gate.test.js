@@ -12,11 +12,10 @@ const v8 = require('node:v8');
 const vm = require('node:vm');
 const { backend } = require('ctxframe');
 const gateModule = require('ctxframe/gate');
-const { watchedSignalCount } = require('../../lib/kit/gate/queue.js');
 
 const { AsyncGate, codes, GateTimeoutError, GateAbortedError } = gateModule;
 
-const { inContext, seen, randomDelay, assertGateHygiene, frameStore, builtinStore } = require('../support/gate-context.js');
+const { inContext, seen, randomDelay, assertGateHygiene, frameStore, builtinStore, newController, abortedSignal } = require('../support/gate-context.js');
 
 function deferred() {
   let resolve, reject;
@@ -202,7 +201,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
 
     it('abort and timeout reach a running task\'s own signal in the task\'s context', async () => {
       const gate = new AsyncGate({ concurrency: 1 });
-      const controller = new AbortController();
+      const controller = newController();
       const observed = [];
       const aborted = inContext('task-a', () => gate.run(({ signal }) => new Promise((resolve) => {
         signal.addEventListener('abort', () => { observed.push(['a', ...seen(), signal.reason]); resolve(); });
@@ -275,7 +274,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       const gate = new AsyncGate({ concurrency: 1 });
       const hold = deferred();
       const first = gate.run(() => hold.promise);
-      const controller = new AbortController();
+      const controller = newController();
       let ran = false;
       const queued = gate.run(() => { ran = true; }, { signal: controller.signal });
       const after = gate.run(() => 'after');
@@ -297,7 +296,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
     it('an already-aborted signal rejects at once without queueing', async () => {
       const gate = new AsyncGate({ concurrency: 1 });
       let ran = false;
-      const error = await rejectsWithCode(gate.run(() => { ran = true; }, { signal: AbortSignal.abort('r') }), codes.ABORTED);
+      const error = await rejectsWithCode(gate.run(() => { ran = true; }, { signal: abortedSignal('r') }), codes.ABORTED);
       assert.equal(error.cause, 'r');
       assert.equal(ran, false);
       assert.equal(gate.active + gate.pending, 0);
@@ -337,7 +336,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
 
     it('a running task aborted by the caller rejects with ABORTED and frees its slot when it settles', async () => {
       const gate = new AsyncGate({ concurrency: 1 });
-      const controller = new AbortController();
+      const controller = newController();
       const finish = deferred();
       const running = gate.run(() => finish.promise, { signal: controller.signal });
       controller.abort();
@@ -352,7 +351,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
     it('under load: cancelled tasks never run; slots, queue, listeners and memory return to the start', async function () {
       this.timeout(60000);
       const gate = new AsyncGate({ concurrency: 4 });
-      const shared = new AbortController();
+      const shared = newController();
       const TASKS = 3000;
       const startedIds = new Set();
       const outcomes = new Map(); // id -> 'ok' | code
@@ -363,7 +362,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       const runs = [];
       for (let i = 0; i < TASKS; i++) {
         const kind = i % 4; // 0 plain, 1 own signal aborted later, 2 timeout, 3 shared long-lived signal
-        const controller = kind === 1 ? new AbortController() : null;
+        const controller = kind === 1 ? newController() : null;
         if (controller) perTask.push(controller);
         const options = kind === 1 ? { signal: controller.signal }
           : kind === 2 ? { timeout: Math.floor(Math.random() * 6) }
@@ -402,12 +401,11 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       assert.equal(gate.pending, 0);
       assert.equal(getEventListeners(shared.signal, 'abort').length, 0);
       for (const c of perTask) assert.equal(getEventListeners(c.signal, 'abort').length, 0);
-      assert.equal(watchedSignalCount(), 0);
     });
 
     it('a shared long-lived signal over 10,000 tasks keeps at most one listener, and 0 after', async () => {
       const gate = new AsyncGate({ concurrency: 8 });
-      const controller = new AbortController();
+      const controller = newController();
       const runs = [];
       let peak = 0;
       for (let i = 0; i < 10000; i++) {
@@ -427,7 +425,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       const gate = new AsyncGate({ concurrency: 1 });
       const hold = deferred();
       const first = gate.run(() => hold.promise);
-      const controller = new AbortController();
+      const controller = newController();
       const counter = { collected: 0 };
       const runs = scheduleCollectable(gate, controller.signal, 50, counter);
       controller.abort();
@@ -464,7 +462,7 @@ describe(`kit/gate AsyncGate (backend: ${backend})`, () => {
       const hold = deferred();
       const running = gate.run(() => hold.promise);
       let queuedRan = false;
-      const queued = gate.run(() => { queuedRan = true; }, { timeout: 60000, signal: new AbortController().signal });
+      const queued = gate.run(() => { queuedRan = true; }, { timeout: 60000, signal: newController().signal });
       let closed = false;
       const closing = gate.close().then(() => { closed = true; });
       assert.equal(gate.closed, true);

@@ -3,9 +3,11 @@
 // carried context, fresh context + one warning per problem kind, strict mode, error pass-through.
 
 const assert = require('node:assert/strict');
+const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { requestContext, createContext } = require('ctxframe/context');
 const jobs = require('ctxframe/jobs');
+const { runNode, describeChild } = require('../support/core-child.js');
 
 const { injectContext, extractContext, wrapProcessor, PROBLEM_CODES } = jobs;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -13,22 +15,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Simulates the trip through a queue: JSON out, JSON in.
 const throughQueue = (payload) => JSON.parse(JSON.stringify(payload));
 
-// Collects ctxframe warnings emitted while `fn` runs (warnings are delivered on nextTick).
-async function collectWarnings(fn) {
-  const seen = [];
-  const onWarning = (w) => { if (w.name === 'CtxframeWarning') seen.push(w); };
-  process.on('warning', onWarning);
-  try {
-    await fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.removeListener('warning', onWarning);
-  }
-  return seen;
+// Warnings are once per process: each warn-once case runs in a fresh child process.
+async function warningCase(name) {
+  const result = await runNode([], path.join(__dirname, 'fixtures', 'job-warnings.js'), [name]);
+  assert.equal(result.code, 0, describeChild(name, result));
+  return JSON.parse(result.stdout);
 }
 
 describe('ctxframe/jobs', () => {
-  beforeEach(() => jobs.resetWarningsForTesting());
 
   describe('injectContext', () => {
     it('adds a versioned envelope with the current context and leaves the payload alone', () => {
@@ -157,36 +151,27 @@ describe('ctxframe/jobs', () => {
     });
 
     it('runs a job with a problem in a fresh context and warns once per kind', async () => {
-      const ids = [];
-      const processor = wrapProcessor((job) => { ids.push(requestContext.get('requestId')); return 'done'; });
-      const bad = [
-        { n: 1 }, { n: 2 },
-        { _ctx: 'x' }, { _ctx: 'y' },
-        { _ctx: { v: 9, ctx: {}, ts: 1 } },
-        { _ctx: { v: 1, ctx: { b: 'x'.repeat(5000) }, ts: 1 } },
-        { _ctx: { v: 1, ctx: {}, ts: 1, extra: 1 } }, { _ctx: { v: 1, ctx: {}, ts: 1, extra: 2 } },
-      ];
-      const warnings = await collectWarnings(async () => {
-        for (const data of bad) assert.equal(await processor({ data }), 'done');
-      });
-      assert.equal(ids.length, bad.length);
+      const { ids, warnings, again } = await warningCase('kinds');
+      assert.equal(ids.length, 9); // the eight problem jobs and the quiet one after them
       for (const id of ids) assert.match(id, UUID);
       assert.equal(new Set(ids).size, ids.length, 'every fresh context has its own requestId');
-      assert.deepEqual(warnings.map((w) => w.code).sort(), Object.values(PROBLEM_CODES).sort());
-      // Later problems of the same kinds stay quiet.
-      const again = await collectWarnings(() => processor({ data: { n: 3 } }));
-      assert.deepEqual(again, []);
+      assert.deepEqual(warnings.map(([code]) => code).sort(), Object.values(PROBLEM_CODES).sort());
+      for (const [, type] of warnings) assert.equal(type, 'CtxframeWarning');
+      assert.deepEqual(again, [], 'later problems of the same kinds stay quiet');
     });
 
     it('falls back to a fresh context when the context refuses the carried value', async () => {
-      const small = createContext({ name: 'SmallCtx', maxBytes: 64 });
-      const payload = throughQueue(small.withContext({ requestId: 'r' }, () => injectContext({}, { context: small })));
-      payload._ctx.ctx.pad = 'y'.repeat(100); // within the job limit, above the context's own
-      let seen;
-      const warnings = await collectWarnings(() => wrapProcessor(() => { seen = small.get('requestId'); },
-        { context: small })(payload));
-      assert.match(seen, UUID);
-      assert.deepEqual(warnings.map((w) => w.code), [PROBLEM_CODES.too_large]);
+      const { ids, warnings } = await warningCase('refused');
+      assert.equal(ids.length, 1);
+      assert.match(ids[0], UUID);
+      assert.deepEqual(warnings, [[PROBLEM_CODES.too_large, 'CtxframeWarning']]);
+    });
+
+    it('a Proxy trap or a throwing getter in a payload makes it malformed, never passes its error', async () => {
+      const { ids, warnings } = await warningCase('hostile');
+      assert.equal(ids.length, 4);
+      for (const id of ids) assert.match(id, UUID);
+      assert.deepEqual(warnings, [[PROBLEM_CODES.malformed, 'CtxframeWarning']]);
     });
 
     it('strict: fails the job with the problem code and never calls the processor', () => {

@@ -335,6 +335,22 @@ describe('kit/outbound', function () {
     assert.equal(fetched['x-request-id'], undefined);
   });
 
+  it('forwards exactly the request ids ingress accepts (one rule: 1-128 safe characters)', async () => {
+    const { isValidRequestId } = require('ctxframe/http');
+    installOutbound();
+    const cases = ['a', 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(1024), 'id"quoted', 'id<tag>', 'a/b:c=d@e+f.g_h-i', 'semi;colon'];
+    for (const id of cases) {
+      const seen = await requestContext.run({ requestId: id }, () => clients['http.request(options)']());
+      const fetched = await requestContext.run({ requestId: id }, () => clients['global fetch']());
+      const expected = isValidRequestId(id) ? id : undefined;
+      assert.equal(seen['x-request-id'], expected, `http: ${id.slice(0, 20)}`);
+      assert.equal(fetched['x-request-id'], expected, `fetch: ${id.slice(0, 20)}`);
+    }
+    assert.equal(isValidRequestId('x'.repeat(128)), true);
+    assert.equal(isValidRequestId('x'.repeat(129)), false);
+    assert.equal(isValidRequestId('id"quoted'), false);
+  });
+
   it('a context whose currentOrNull() throws adds nothing, warns once and breaks no request', async () => {
     const warnings = [];
     const onWarning = (w) => warnings.push(w);

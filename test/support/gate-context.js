@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const async_hooks = require('node:async_hooks');
 const { setImmediate: immediate, setTimeout: sleep } = require('node:timers/promises');
 const { AsyncLocalStorage } = require('ctxframe');
-const { watchedSignalCount } = require('../../lib/kit/gate/queue.js');
+const { getEventListeners } = require('node:events');
 
 const frameStore = new AsyncLocalStorage();
 const builtinStore = new async_hooks.AsyncLocalStorage();
@@ -25,8 +25,21 @@ function randomDelay() {
   return ms === 0 ? immediate() : sleep(ms);
 }
 
-// Call inside a describe(): after each test, no unhandled rejection and no
-// AbortSignal still watched by the gate.
+// Every AbortSignal a gate test hands to the gate, so the hygiene check can look at each one.
+const signals = [];
+function newController() {
+  const controller = new AbortController();
+  signals.push(controller.signal);
+  return controller;
+}
+function abortedSignal(reason) {
+  const signal = AbortSignal.abort(reason);
+  signals.push(signal);
+  return signal;
+}
+
+// Call inside a describe(): after each test, no unhandled rejection and no 'abort' listener
+// left on any signal the test created (the gate removes its listener when nothing waits on it).
 function assertGateHygiene() {
   const unhandled = [];
   const onUnhandled = (reason) => unhandled.push(reason);
@@ -35,8 +48,12 @@ function assertGateHygiene() {
   afterEach(async () => {
     await immediate();
     assert.deepEqual(unhandled, [], 'no unhandled rejection leaks');
-    assert.equal(watchedSignalCount(), 0, 'no AbortSignal left watched');
+    for (const signal of signals.splice(0)) {
+      assert.equal(getEventListeners(signal, 'abort').length, 0, 'no AbortSignal left watched');
+    }
   });
 }
 
-module.exports = { frameStore, builtinStore, inContext, seen, randomDelay, assertGateHygiene };
+module.exports = {
+  frameStore, builtinStore, inContext, seen, randomDelay, assertGateHygiene, newController, abortedSignal,
+};

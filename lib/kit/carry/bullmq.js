@@ -6,6 +6,7 @@
 
 const { injectContext, wrapProcessor } = require('./jobs.js');
 const { invalidArgType } = require('../../errors.js');
+const { validateOptions } = require('../../validators.js');
 
 function checkQueue(queue, name = 'queue') {
   if (queue === null || typeof queue !== 'object' || typeof queue.add !== 'function') {
@@ -62,7 +63,7 @@ function contextProcessor(fn, options) {
     throw invalidArgType('fn', 'of type function (sandboxed processor files are not supported)', fn);
   }
   return wrapProcessor(fn, {
-    ...options,
+    ...validateOptions('options', options),
     getPayload: (job) => (job !== null && typeof job === 'object' ? job.data : undefined),
   });
 }

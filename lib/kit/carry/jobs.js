@@ -4,13 +4,14 @@
 // the context their job carries. Queue-library neutral; ctxframe/bullmq builds on it.
 
 const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
-const { invalidArgType, outOfRange, withCode } = require('../../errors.js');
-const { contextOption } = require('../context-option.js');
+const { invalidArgType, withCode, warnOnce } = require('../../errors.js');
+const { validateOptions, validateBoolean, validateInteger, validateFunction, contextOption,
+  isPlainObject } = require('../../validators.js');
+const { copyJsonSafe, isJsonSafeError } = require('../../json-safe.js');
 
 const ENVELOPE_KEY = '_ctx';
 const ENVELOPE_VERSION = 1;
 const DEFAULT_MAX_BYTES = 4096;
-const MAX_DEPTH = 32;
 const ENVELOPE_FIELDS = new Set(['v', 'ctx', 'ts', 'sig']);
 
 // problem -> stable warning / error code
@@ -31,82 +32,53 @@ const PROBLEM_TEXT = Object.freeze({
 });
 
 
-function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 // True when `value` is JSON-safe data: string, finite number, boolean, null, plain arrays and
-// plain objects of those (no cycles, bounded depth).
-function isJsonSafe(value, depth = 0, seen = new Set()) {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object':
-      break;
-    default:
-      return false;
+// plain objects of those (no cycles, bounded depth; undefined object fields are left out, as
+// JSON.stringify does). The same rule as ctxframe/context.
+function isJsonSafe(value) {
+  try {
+    copyJsonSafe(value, {});
+    return true;
+  } catch (err) {
+    if (isJsonSafeError(err)) return false;
+    throw err;
   }
-  if (value === null) return true;
-  if (depth > MAX_DEPTH || seen.has(value)) return false;
-  seen.add(value);
-  let ok = true;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) ok = false;
-    for (let i = 0; ok && i < value.length; i++) {
-      ok = Object.prototype.hasOwnProperty.call(value, i) && isJsonSafe(value[i], depth + 1, seen);
-    }
-  } else if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) {
-    ok = false;
-  } else {
-    for (const key of Object.keys(value)) {
-      const desc = Object.getOwnPropertyDescriptor(value, key);
-      if (!('value' in desc) || !isJsonSafe(desc.value, depth + 1, seen)) { ok = false; break; }
-    }
-  }
-  seen.delete(value);
-  return ok;
 }
 
 function checkOptions(options) {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgType('options', 'of type object', options);
-  }
-  const context = contextOption(options, ['run', 'currentOrNull']);
-  const maxBytes = options.maxBytes === undefined ? DEFAULT_MAX_BYTES : options.maxBytes;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 2) {
-    throw outOfRange('options.maxBytes', 'an integer >= 2', maxBytes);
-  }
-  const secret = options.secret;
+  options = validateOptions('options', options);
+  return {
+    context: contextOption(options, ['run', 'currentOrNull']),
+    maxBytes: validateInteger('options.maxBytes', options.maxBytes, 2, DEFAULT_MAX_BYTES),
+    secret: validateSecret(options.secret),
+    strict: validateBoolean('options.strict', options.strict, false),
+  };
+}
+
+function validateSecret(secret) {
   if (secret !== undefined &&
       !((typeof secret === 'string' || Buffer.isBuffer(secret)) && secret.length > 0)) {
     throw invalidArgType('options.secret', 'a non-empty string or Buffer', secret);
   }
-  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
-    throw invalidArgType('options.strict', 'of type boolean', options.strict);
-  }
-  return { context, maxBytes, secret, strict: options.strict === true };
+  return secret;
 }
 
 function sign(secret, v, ts, ctxJson) {
   return createHmac('sha256', secret).update(`${v}.${ts}.${ctxJson}`).digest('base64url');
 }
 
+// The current context as a JSON-safe copy (limited to maxBytes), or null outside one.
+// Throws CTXFRAME_INVALID_CONTEXT or CTXFRAME_CONTEXT_TOO_LARGE.
+function copyCurrent(context, maxBytes) {
+  const ctx = context.currentOrNull();
+  if (ctx === null || ctx === undefined) return null;
+  return copyJsonSafe(ctx, { name: 'The current context', path: 'ctx', maxBytes });
+}
+
 // JSON-safe copy of the current context, or null outside one.
 function captureContext(options) {
   const { context } = checkOptions(options);
-  const ctx = context.currentOrNull();
-  if (ctx === null) return null;
-  if (!isJsonSafe(ctx)) {
-    throw withCode(TypeError, 'CTXFRAME_INVALID_CONTEXT',
-      'The current context is not JSON-safe and cannot cross a process boundary.');
-  }
-  return JSON.parse(JSON.stringify(ctx));
+  return copyCurrent(context, undefined);
 }
 
 // A shallow copy of `payload` with `_ctx` holding the current context; outside a context the
@@ -117,15 +89,15 @@ function injectContext(payload, options) {
   if (!isPlainObject(payload)) throw invalidArgType('payload', 'a plain object', payload);
   const copy = { ...payload };
   delete copy[ENVELOPE_KEY];
-  const ctx = captureContext({ context: opts.context });
+  let ctx;
+  try {
+    ctx = copyCurrent(opts.context, opts.maxBytes);
+  } catch (err) {
+    if (err === null || typeof err !== 'object' || err.code !== 'CTXFRAME_CONTEXT_TOO_LARGE') throw err;
+    throw withCode(RangeError, PROBLEM_CODES.too_large, err.message, { cause: err });
+  }
   if (ctx === null) return copy;
   const ctxJson = JSON.stringify(ctx);
-  const bytes = Buffer.byteLength(ctxJson);
-  if (bytes > opts.maxBytes) {
-    throw withCode(RangeError, PROBLEM_CODES.too_large,
-      `The current context is ${bytes} bytes as JSON; a job may carry at most ${opts.maxBytes} ` +
-      'bytes (options.maxBytes).');
-  }
   const envelope = { v: ENVELOPE_VERSION, ctx, ts: Date.now() };
   if (opts.secret !== undefined) {
     envelope.sig = sign(opts.secret, envelope.v, envelope.ts, ctxJson);
@@ -134,49 +106,65 @@ function injectContext(payload, options) {
   return copy;
 }
 
-function check(payload, opts) {
-  if (payload === null || typeof payload !== 'object' ||
-      !Object.prototype.hasOwnProperty.call(payload, ENVELOPE_KEY)) {
-    return 'missing';
+// -> { context, problem }: reads the envelope as untrusted data. Every read that could run a
+// Proxy trap or an accessor is guarded: whatever throws makes the envelope 'malformed'.
+function open(payload, opts) {
+  try {
+    return openEnvelope(payload, opts);
+  } catch (err) {
+    if (err !== null && typeof err === 'object' && err.code === 'CTXFRAME_CONTEXT_TOO_LARGE' &&
+        isJsonSafeError(err)) {
+      return { context: null, problem: 'too_large' };
+    }
+    return { context: null, problem: 'malformed' };
   }
-  const env = payload[ENVELOPE_KEY];
-  if (!isPlainObject(env)) return 'malformed';
-  if (!Number.isSafeInteger(env.v) || env.v < 1) return 'malformed';
-  if (env.v !== ENVELOPE_VERSION) return 'unknown_version';
+}
+
+function openEnvelope(payload, opts) {
+  const problem = (name) => ({ context: null, problem: name });
+  if (payload === null || typeof payload !== 'object') return problem('missing');
+  const slot = Object.getOwnPropertyDescriptor(payload, ENVELOPE_KEY);
+  if (slot === undefined) return problem('missing');
+  if (!('value' in slot)) return problem('malformed');
+  const env = slot.value;
+  if (!isPlainObject(env)) return problem('malformed');
+  const field = (name) => {
+    const desc = Object.getOwnPropertyDescriptor(env, name);
+    if (desc !== undefined && !('value' in desc)) throw new TypeError('accessor in envelope');
+    return desc === undefined ? undefined : desc.value;
+  };
+  const v = field('v');
+  if (!Number.isSafeInteger(v) || v < 1) return problem('malformed');
+  if (v !== ENVELOPE_VERSION) return problem('unknown_version');
   for (const key of Object.keys(env)) {
-    if (!ENVELOPE_FIELDS.has(key)) return 'tampered';
+    if (!ENVELOPE_FIELDS.has(key)) return problem('tampered');
   }
-  if (!isPlainObject(env.ctx) || !Number.isFinite(env.ts)) return 'malformed';
-  if (env.sig !== undefined && typeof env.sig !== 'string') return 'malformed';
-  if (!isJsonSafe(env.ctx)) return 'malformed';
-  const ctxJson = JSON.stringify(env.ctx);
-  if (Buffer.byteLength(ctxJson) > opts.maxBytes) return 'too_large';
+  const ts = field('ts');
+  const sig = field('sig');
+  const carried = field('ctx');
+  if (!isPlainObject(carried) || !Number.isFinite(ts)) return problem('malformed');
+  if (sig !== undefined && typeof sig !== 'string') return problem('malformed');
+  // Throws CTXFRAME_INVALID_CONTEXT (malformed) or CTXFRAME_CONTEXT_TOO_LARGE, caught by open().
+  const ctx = copyJsonSafe(carried, { name: 'The job context', path: '_ctx.ctx', maxBytes: opts.maxBytes });
   if (opts.secret !== undefined) {
-    if (typeof env.sig !== 'string') return 'tampered';
-    const expected = Buffer.from(sign(opts.secret, env.v, env.ts, ctxJson));
-    const actual = Buffer.from(env.sig);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return 'tampered';
+    if (typeof sig !== 'string') return problem('tampered');
+    const expected = Buffer.from(sign(opts.secret, v, ts, JSON.stringify(ctx)));
+    const actual = Buffer.from(sig);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return problem('tampered');
   }
-  return null;
+  return { context: ctx, problem: null };
 }
 
 // { context, problem }: the context carried by `payload` (a JSON-safe plain object) and
 // null, or null and one of 'missing' | 'malformed' | 'too_large' | 'unknown_version' | 'tampered'.
 function extractContext(payload, options) {
-  const opts = checkOptions(options);
-  const problem = check(payload, opts);
-  if (problem !== null) return { context: null, problem };
-  return { context: JSON.parse(JSON.stringify(payload[ENVELOPE_KEY].ctx)), problem: null };
+  return open(payload, checkOptions(options));
 }
 
-const warned = new Set();
-function warnOnce(problem) {
-  const code = PROBLEM_CODES[problem];
-  if (warned.has(code)) return;
-  warned.add(code);
-  process.emitWarning(`A job ${PROBLEM_TEXT[problem]}; it runs in a fresh context with a new ` +
-    'requestId. (ctxframe warns once per kind of problem per process; pass strict: true to ' +
-    'fail such jobs instead.)', { type: 'CtxframeWarning', code });
+function warnProblemOnce(problem) {
+  warnOnce(PROBLEM_CODES[problem], `A job ${PROBLEM_TEXT[problem]}; it runs in a fresh context ` +
+    'with a new requestId. (ctxframe warns once per kind of problem per process; pass ' +
+    'strict: true to fail such jobs instead.)');
 }
 
 function problemError(problem) {
@@ -198,24 +186,27 @@ function defaultGetPayload(jobOrPayload) {
 // context + one warning per kind (or, strict, an error with the problem's code). fn's own
 // result, exception or rejection passes through untouched.
 function wrapProcessor(fn, options) {
-  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
+  validateFunction('fn', fn);
   const opts = checkOptions(options);
-  const getPayload = options && options.getPayload !== undefined
-    ? options.getPayload : defaultGetPayload;
-  if (typeof getPayload !== 'function') {
-    throw invalidArgType('options.getPayload', 'of type function', getPayload);
-  }
+  const getPayload = options === undefined || options.getPayload === undefined
+    ? defaultGetPayload : validateFunction('options.getPayload', options.getPayload);
   const { context } = opts;
 
   function runFresh(problem, self, args) {
     if (opts.strict) throw problemError(problem);
-    warnOnce(problem);
+    warnProblemOnce(problem);
     return context.run({ requestId: randomUUID() }, () => Reflect.apply(fn, self, args));
   }
 
   return function contextJobProcessor(jobOrPayload, ...rest) {
     const args = [jobOrPayload, ...rest];
-    const { context: carried, problem } = extractContext(getPayload(jobOrPayload), opts);
+    let payload;
+    try {
+      payload = getPayload(jobOrPayload);
+    } catch {
+      payload = { [ENVELOPE_KEY]: null }; // a job whose payload cannot be read: malformed
+    }
+    const { context: carried, problem } = open(payload, opts);
     if (problem !== null) return runFresh(problem, this, args);
     let entered = false;
     try {
@@ -232,18 +223,12 @@ function wrapProcessor(fn, options) {
   };
 }
 
-// For tests: forget which warnings were already emitted in this process.
-function resetWarningsForTesting() {
-  warned.clear();
-}
-
 module.exports = {
   injectContext,
   extractContext,
   wrapProcessor,
   captureContext,
   isJsonSafe,
-  resetWarningsForTesting,
   ENVELOPE_KEY,
   ENVELOPE_VERSION,
   DEFAULT_MAX_BYTES,

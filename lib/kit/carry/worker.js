@@ -4,32 +4,16 @@
 // Only a JSON-safe copy of the context crosses; a receiver validates what arrives.
 
 const { randomUUID } = require('node:crypto');
-const { captureContext, isJsonSafe } = require('./jobs.js');
-const { invalidArgType } = require('../../errors.js');
+const { captureContext } = require('./jobs.js');
+const { invalidArgType, warnOnce } = require('../../errors.js');
+const { validateOptions, validateFunction, contextOption, isPlainObject } = require('../../validators.js');
+const { copyJsonSafe } = require('../../json-safe.js');
 
 const MARK = '@@ctxframe/worker';
 const VERSION = 1;
 
-let defaultContext = null;
 function contextOf(options) {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw invalidArgType('options', 'of type object', options);
-  }
-  const context = options && options.context !== undefined ? options.context : null;
-  if (context === null) {
-    if (defaultContext === null) defaultContext = require('../context.js').requestContext;
-    return defaultContext;
-  }
-  if (typeof context.run !== 'function' || typeof context.currentOrNull !== 'function') {
-    throw invalidArgType('options.context', 'a context created by createContext()', context);
-  }
-  return context;
-}
-
-function isPlainObject(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return contextOption(validateOptions('options', options), ['run', 'currentOrNull']);
 }
 
 // { [MARK]: 1, ctx, data } carrying the current context; `data` itself outside a context.
@@ -55,14 +39,10 @@ function workerDataWithContext(data, options) {
   return envelope(data, contextOf(options));
 }
 
-const warned = new Set();
 function warnMalformedOnce() {
-  const code = 'CTXFRAME_WORKER_CONTEXT_MALFORMED';
-  if (warned.has(code)) return;
-  warned.add(code);
-  process.emitWarning('A worker message or workerData carried a malformed context; it runs in a ' +
-    'fresh context with a new requestId. (ctxframe warns once per process.)',
-  { type: 'CtxframeWarning', code });
+  warnOnce('CTXFRAME_WORKER_CONTEXT_MALFORMED', 'A worker message or workerData carried a ' +
+    'malformed context; it runs in a fresh context with a new requestId. (ctxframe warns once ' +
+    'per process.)');
 }
 
 // value -> { ctx, data }: ctx is the carried context or null (plain value or malformed envelope).
@@ -70,14 +50,17 @@ function open(value) {
   if (!isPlainObject(value) || !Object.prototype.hasOwnProperty.call(value, MARK)) {
     return { ctx: null, data: value };
   }
-  const keys = Object.keys(value);
-  const valid = value[MARK] === VERSION && isPlainObject(value.ctx) && isJsonSafe(value.ctx) &&
-    keys.every((key) => key === MARK || key === 'ctx' || key === 'data');
-  if (!valid) {
-    warnMalformedOnce();
-    return { ctx: null, data: value.data };
+  let ctx = null;
+  try {
+    if (value[MARK] === VERSION && isPlainObject(value.ctx) &&
+        Object.keys(value).every((key) => key === MARK || key === 'ctx' || key === 'data')) {
+      ctx = copyJsonSafe(value.ctx, { name: 'The worker context' });
+    }
+  } catch {
+    ctx = null; // not JSON-safe (or unreadable): malformed
   }
-  return { ctx: value.ctx, data: value.data };
+  if (ctx === null) warnMalformedOnce();
+  return { ctx, data: value.data };
 }
 
 // Runs fn(data) in the carried context, or in a fresh one (new requestId) when none arrived or
@@ -106,9 +89,9 @@ function defaultPort() {
 // inside the context it carries; plain messages reach it too, in a fresh context. Returns a
 // function that removes the listener.
 function onContextMessage(handler, options) {
-  if (typeof handler !== 'function') throw invalidArgType('handler', 'of type function', handler);
+  validateFunction('handler', handler);
   const context = contextOf(options);
-  const port = options && options.port !== undefined ? options.port : defaultPort();
+  const port = options !== undefined && options.port !== undefined ? options.port : defaultPort();
   if (port === null || typeof port !== 'object' || typeof port.on !== 'function') {
     throw invalidArgType('options.port',
       'a MessagePort or Worker (outside a worker thread there is no parentPort)', port);
@@ -124,9 +107,9 @@ function onContextMessage(handler, options) {
 // Worker side: fn(data) inside the context carried by workerData (options.workerData to
 // override), or in a fresh context when workerData carries none.
 function runWithWorkerDataContext(fn, options) {
-  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
+  validateFunction('fn', fn);
   const context = contextOf(options);
-  const workerData = options && Object.prototype.hasOwnProperty.call(options, 'workerData')
+  const workerData = options !== undefined && Object.prototype.hasOwnProperty.call(options, 'workerData')
     ? options.workerData : require('node:worker_threads').workerData;
   const { ctx, data } = open(workerData);
   return runIn(context, ctx, fn, data);

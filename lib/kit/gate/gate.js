@@ -11,7 +11,7 @@ const {
 const { LinkedQueue, watchAbort, unwatchAbort } = require('./queue.js');
 const {
   validateFunction, validateOptions, validateCount, validateTimeout, validateSignal,
-} = require('./validate.js');
+} = require('../../validators.js');
 
 const kInterrupt = Symbol('interrupt');
 const QUEUED = 0;

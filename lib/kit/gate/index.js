@@ -7,8 +7,10 @@
 const { AsyncGate } = require('./gate.js');
 const { retry, exponentialBackoff } = require('./retry.js');
 const { ResourcePool } = require('./pool.js');
-const errors = require('./errors.js');
-const { validateOptions, validateFiniteCount } = require('./validate.js');
+const {
+  CODES, GateError, GateQueueFullError, GateAbortedError, GateTimeoutError, GateClosedError,
+} = require('./errors.js');
+const { validateOptions, validateFiniteCount } = require('../../validators.js');
 
 // map(iterable, fn, { concurrency = 1, ordered, signal, timeout }): gate.map over a
 // private gate whose concurrency is the map's.
@@ -27,10 +29,12 @@ module.exports = {
   exponentialBackoff,
   ResourcePool,
   createPool,
-  codes: errors.CODES,
-  GateError: errors.GateError,
-  GateQueueFullError: errors.GateQueueFullError,
-  GateAbortedError: errors.GateAbortedError,
-  GateTimeoutError: errors.GateTimeoutError,
-  GateClosedError: errors.GateClosedError,
+  codes: CODES,
+  // Named one by one so Node's ESM named-export detection (cjs-module-lexer) sees each:
+  // import { GateTimeoutError } from 'ctxframe/gate'.
+  GateError,
+  GateQueueFullError,
+  GateAbortedError,
+  GateTimeoutError,
+  GateClosedError,
 };

@@ -12,7 +12,7 @@ const { invalidArgType } = require('../../errors.js');
 const {
   validateFunction, validateOptions, validateFiniteCount, validateTimeout,
   validateSignal, validateBoolean,
-} = require('./validate.js');
+} = require('../../validators.js');
 
 function openSource(iterable) {
   if (iterable != null) {

@@ -12,11 +12,11 @@ const {
   GateQueueFullError, GateAbortedError, GateTimeoutError, GateClosedError,
 } = require('./errors.js');
 const { LinkedQueue, watchAbort, unwatchAbort } = require('./queue.js');
-const { invalidArgType, invalidArgValue, outOfRange } = require('../../errors.js');
+const { invalidArgType, invalidArgValue, outOfRange, emitWarning } = require('../../errors.js');
 const {
-  validateFunction, validateOptionalFunction, validateOptions, validateCount,
+  validateFunction, validateOptionalFunction, validateOptions, validateObject, validateCount,
   validateFiniteCount, validateTimeout, validateSignal,
-} = require('./validate.js');
+} = require('../../validators.js');
 
 function invoke(fn, arg) { return fn(arg); }
 
@@ -60,9 +60,7 @@ class ResourcePool {
   #drainWaiters = [];
 
   constructor(options) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgType('options', 'of type object', options);
-    }
+    validateObject('options', options);
     this.#destroy = validateOptionalFunction('options.destroy', options.destroy);
     this.#onError = validateOptionalFunction('options.onError', options.onError);
     this.#maxQueue = validateCount('options.maxQueue', options.maxQueue, 0, Infinity);
@@ -260,9 +258,7 @@ class ResourcePool {
         // fall through to the warning: nothing is lost
       }
     }
-    process.emitWarning(`ResourcePool: ${error && error.message}`, {
-      type: 'CtxframePoolWarning', code: 'CTXFRAME_POOL_ERROR', detail: String(error && error.stack),
-    });
+    emitWarning('CTXFRAME_POOL_ERROR', `ResourcePool: ${error && error.message}`, String(error && error.stack));
   }
 
   [kCancel](waiter, error) {

@@ -74,7 +74,4 @@ function unwatchAbort(signal, entry) {
   }
 }
 
-// For tests: how many signals are currently watched.
-function watchedSignalCount() { return watched.size; }
-
-module.exports = { LinkedQueue, watchAbort, unwatchAbort, watchedSignalCount };
+module.exports = { LinkedQueue, watchAbort, unwatchAbort };

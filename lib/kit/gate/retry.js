@@ -12,7 +12,7 @@ const { invalidArgType, outOfRange } = require('../../errors.js');
 const {
   validateFunction, validateOptionalFunction, validateOptions, validateCount,
   validateDelay, validateSignal, validateBoolean, MAX_TIMER_MS,
-} = require('./validate.js');
+} = require('../../validators.js');
 
 function invoke(fn, arg1, arg2, arg3) { return fn(arg1, arg2, arg3); }
 

@@ -9,52 +9,24 @@ const { randomUUID } = require('node:crypto');
 const { apply: ReflectApply } = Reflect;
 const { performance } = require('node:perf_hooks');
 const { AsyncLocalStorage } = require('../../index.js');
-const { requestContext } = require('../context.js');
 const { byType } = require('../context-values.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
-const { invalidArgType, invalidArgValue } = require('../../errors.js');
+const { invalidArgType, invalidArgValue, emitWarning } = require('../../errors.js');
+const { validateOptions, validateHeaderName, validateOptionalFunction, validateBoolean,
+  validateNonEmptyString, contextOption, isValidRequestId, isThenable } = require('../../validators.js');
 const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
 
-// 1-128 chars from a safe set: no spaces, no CR/LF, no unicode, nothing a log or header can misread.
-const REQUEST_ID_RE = /^[A-Za-z0-9\-_.:/+=@]{1,128}$/;
-const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-function isValidRequestId(value) {
-  return typeof value === 'string' && REQUEST_ID_RE.test(value);
-}
-
-function isContextType(value) {
-  return value !== null && typeof value === 'object' && typeof value.run === 'function' &&
-    typeof value.freeze === 'function' && value.storage && typeof value.storage.run === 'function';
-}
-
 function normalizeOptions(options) {
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const {
-    context = requestContext, header = 'x-request-id', resolve, requireTenant = false,
-    tenantField = 'tenantId', onRequestEnd, onError, trace = true, responseHeader = true,
-    newTraceFlags = '00', metrics = onRequestEnd !== undefined,
-  } = options;
-  if (!isContextType(context)) throw invalidArgType('options.context', 'a context created by createContext()', context);
-  if (typeof header !== 'string' || !HEADER_NAME_RE.test(header)) {
-    throw invalidArgValue('options.header', header, 'must be a valid HTTP header name');
-  }
-  for (const [name, value] of [['options.resolve', resolve], ['options.onRequestEnd', onRequestEnd],
-    ['options.onError', onError]]) {
-    if (value !== undefined && typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
-  }
-  for (const [name, value] of [['options.requireTenant', requireTenant], ['options.trace', trace],
-    ['options.responseHeader', responseHeader], ['options.metrics', metrics]]) {
-    if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
-  }
-  if (typeof tenantField !== 'string' || tenantField.length === 0) {
-    throw invalidArgType('options.tenantField', 'a non-empty string', tenantField);
-  }
+  options = validateOptions('options', options);
+  const header = options.header === undefined ? 'x-request-id' : options.header;
+  const newTraceFlags = options.newTraceFlags === undefined ? '00' : options.newTraceFlags;
   if (typeof newTraceFlags !== 'string' || !/^[0-9a-f]{2}$/.test(newTraceFlags)) {
     throw invalidArgValue('options.newTraceFlags', newTraceFlags, 'must be two lowercase hex characters');
   }
+  const context = contextOption(options, ['run', 'freeze', 'storage.run']);
+  const onRequestEnd = validateOptionalFunction('options.onRequestEnd', options.onRequestEnd);
+  const metrics = validateBoolean('options.metrics', options.metrics, onRequestEnd !== undefined);
   if (onRequestEnd !== undefined && !metrics) {
     throw invalidArgValue('options.metrics', metrics, 'must be true (or left out) when options.onRequestEnd is given');
   }
@@ -62,8 +34,17 @@ function normalizeOptions(options) {
   // checked (see context-values.js); any other context type goes through its public freeze().
   const values = byType.get(context);
   return {
-    context, header: header.toLowerCase(), resolve, requireTenant, tenantField,
-    onRequestEnd, onError, trace, responseHeader, newTraceFlags, metrics,
+    context,
+    header: validateHeaderName('options.header', header).toLowerCase(),
+    resolve: validateOptionalFunction('options.resolve', options.resolve),
+    onRequestEnd,
+    onError: validateOptionalFunction('options.onError', options.onError),
+    requireTenant: validateBoolean('options.requireTenant', options.requireTenant, false),
+    trace: validateBoolean('options.trace', options.trace, true),
+    responseHeader: validateBoolean('options.responseHeader', options.responseHeader, true),
+    tenantField: validateNonEmptyString('options.tenantField', options.tenantField, 'tenantId'),
+    newTraceFlags,
+    metrics,
     adopt: values ? values.adopt : context.freeze,
     merge: values ?
       (base, fields) => values.extend(base, fields, true) :
@@ -122,8 +103,7 @@ function reportError(opts, err, where) {
       // fall through to a warning: a failing error reporter must not crash the server
     }
   }
-  process.emitWarning(`ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`,
-    { code: 'CTXFRAME_INGRESS_ERROR' });
+  emitWarning('CTXFRAME_INGRESS_ERROR', `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
 }
 
 // Makes every event a request/response emits run in the snapshot taken inside the request's
@@ -255,7 +235,7 @@ function createIngressCore(options) {
     } catch (err) {
       return request.fail(err, 'resolve');
     }
-    if (resolved !== null && typeof resolved === 'object' && typeof resolved.then === 'function') {
+    if (isThenable(resolved)) {
       return Promise.resolve(resolved).then((fields) => request.proceed(fields), (err) => request.fail(err, 'resolve'));
     }
     return request.proceed(resolved);
@@ -282,9 +262,4 @@ function routeOf(adapter, req) {
   return pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url);
 }
 
-module.exports = {
-  createIngressCore,
-  isValidRequestId,
-  sendJson,
-  REQUEST_ID_RE,
-};
+module.exports = { createIngressCore, sendJson };

@@ -2,8 +2,9 @@
 // ctxframe/express. Owns: request context ingress as an Express middleware (tested with Express 5). Does not
 // require express: the middleware is a plain (req, res, next) function. Mount it first.
 
-const { createIngressCore, isValidRequestId } = require('./core.js');
+const { createIngressCore } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
+const { isThenable, isValidRequestId } = require('../../validators.js');
 
 // The matched route pattern, e.g. "/api/users/:id"; undefined when no route matched.
 function expressRoute(req) {
@@ -21,7 +22,7 @@ function requestContextMiddleware(options) {
       proceed: () => next(),
       route: () => expressRoute(req),
     });
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    if (isThenable(result)) {
       result.then(undefined, next);
     }
   };

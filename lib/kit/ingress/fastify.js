@@ -3,8 +3,9 @@
 // fastify: the plugin uses fastify-plugin semantics (Symbol.for('skip-override')) so its
 // onRequest hook applies to the whole app. Register it before any other onRequest hook.
 
-const { createIngressCore, isValidRequestId } = require('./core.js');
+const { createIngressCore } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
+const { isThenable, isValidRequestId } = require('../../validators.js');
 
 function fastifyRoute(request) {
   const options = request.routeOptions;
@@ -34,7 +35,7 @@ function fastifyRequestContext(fastify, options, done) {
       },
       route: () => fastifyRoute(request),
     });
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    if (isThenable(result)) {
       result.then(undefined, next);
     }
   });

@@ -4,9 +4,10 @@
 // returns a connect-style (req, res, next) function; count()/requestMetrics() are the
 // per-request metrics every framework module re-exports.
 
-const { createIngressCore, isValidRequestId, sendJson } = require('./core.js');
+const { createIngressCore, sendJson } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
-const { invalidArgType } = require('../../errors.js');
+const { isThenable, isValidRequestId, validateFunction } = require('../../validators.js');
+const { emitWarning } = require('../../errors.js');
 
 // A handler that throws or rejects gets a 500 JSON answer if nothing was sent yet,
 // otherwise its response is destroyed; the process never crashes.
@@ -14,8 +15,7 @@ function handleFailure(core, req, res, err) {
   const { onError } = core.options;
   try {
     if (onError) onError(err, 'handler');
-    else process.emitWarning(`ctxframe ingress: handler for ${req.method} ${req.url} failed: ${err && err.stack ? err.stack : err}`,
-      { code: 'CTXFRAME_INGRESS_ERROR' });
+    else emitWarning('CTXFRAME_INGRESS_ERROR', `ctxframe ingress: handler for ${req.method} ${req.url} failed: ${err && err.stack ? err.stack : err}`);
   } catch {
     // a failing reporter must not crash the server
   }
@@ -35,7 +35,7 @@ function callGuarded(core, req, res, fn, args) {
     handleFailure(core, req, res, err);
     return undefined;
   }
-  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+  if (isThenable(result)) {
     return Promise.resolve(result).then(undefined, (err) => handleFailure(core, req, res, err));
   }
   return result;
@@ -45,12 +45,12 @@ function callGuarded(core, req, res, fn, args) {
 function createIngress(options) {
   const core = createIngressCore(options);
   function ingress(req, res, next) {
-    if (typeof next !== 'function') throw invalidArgType('next', 'of type function', next);
+    validateFunction('next', next);
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
     const result = core.enter(req, res, {
       proceed: () => callGuarded(core, req, res, next, []),
     });
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    if (isThenable(result)) {
       result.then(undefined, (err) => handleFailure(core, req, res, err));
     }
   }
@@ -60,7 +60,7 @@ function createIngress(options) {
 
 // withRequestContext(handler, options) -> (req, res) => void, for http.createServer(...).
 function withRequestContext(handler, options) {
-  if (typeof handler !== 'function') throw invalidArgType('handler', 'of type function', handler);
+  validateFunction('handler', handler);
   const ingress = createIngress(options);
   return function requestContextHandler(req, res) {
     ingress(req, res, () => handler.call(this, req, res));

@@ -2,8 +2,9 @@
 // ctxframe/koa. Owns: request context ingress as a Koa middleware (tested with Koa 3). Does not require koa.
 // Use it first: app.use(requestContextMiddleware(options)). resolve() receives Koa's ctx.
 
-const { createIngressCore, isValidRequestId } = require('./core.js');
+const { createIngressCore } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
+const { isValidRequestId } = require('../../validators.js');
 
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);

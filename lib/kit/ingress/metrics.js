@@ -7,6 +7,7 @@
 const { performance } = require('node:perf_hooks');
 const { AsyncLocalStorage } = require('../../index.js');
 const { invalidArgType } = require('../../errors.js');
+const { validateNonEmptyString } = require('../../validators.js');
 
 const metricsStorage = new AsyncLocalStorage({ name: 'ctxframe.requestMetrics' });
 
@@ -15,7 +16,7 @@ function newRecord() {
 }
 
 function count(name, n = 1) {
-  if (typeof name !== 'string' || name.length === 0) throw invalidArgType('name', 'a non-empty string', name);
+  validateNonEmptyString('name', name);
   if (typeof n !== 'number' || !Number.isFinite(n)) throw invalidArgType('n', 'a finite number', n);
   const record = metricsStorage.getStore();
   if (record === undefined) return undefined; // outside a request: nothing to count into

@@ -5,15 +5,13 @@
 // wrap-http.js) asks this file; none decides on its own.
 
 const { isValidTraceId, isValidSpanId, isValidTraceFlags, isValidTracestate } = require('../traceparent.js');
+const { isValidRequestId } = require('../../validators.js');
+const { warnOnce } = require('../../errors.js');
 
-// A request id worth sending: visible ASCII, no spaces, bounded.
-const REQUEST_ID_RE = /^[\x21-\x7e]{1,1024}$/;
 const DEFAULT_TRACE_FLAGS = '01';
 
 // Live installations, in install order; each contributes its own headers.
 const installations = new Set();
-
-let warnedContextError = false;
 
 // A context object whose currentOrNull() throws must not break the caller's request (nor, from a
 // diagnostics_channel subscriber, crash the process): that installation adds nothing, warns once.
@@ -21,11 +19,8 @@ function currentContextOf(inst) {
   try {
     return inst.context.currentOrNull();
   } catch (err) {
-    if (!warnedContextError) {
-      warnedContextError = true;
-      process.emitWarning(`ctxframe/outbound: options.context.currentOrNull() threw: ${err && err.message}`,
-        { code: 'CTXFRAME_OUTBOUND_CONTEXT_ERROR' });
-    }
+    warnOnce('CTXFRAME_OUTBOUND_CONTEXT_ERROR',
+      `ctxframe/outbound: options.context.currentOrNull() threw: ${err && err.message}`);
     return null;
   }
 }
@@ -43,8 +38,9 @@ function headersToAdd(has) {
     const ctx = currentContextOf(inst);
     if (ctx === null || ctx === undefined) continue;
     const requestId = ctx.requestId;
-    if (inst.requestIdHeader !== false && typeof requestId === 'string' &&
-        REQUEST_ID_RE.test(requestId) && !present(inst.requestIdHeader)) {
+    // The same rule ingress applies to an inbound id (validators.js): an id that ingress would
+    // refuse is not sent either.
+    if (inst.requestIdHeader !== false && isValidRequestId(requestId) && !present(inst.requestIdHeader)) {
       add(inst.requestIdHeader, requestId);
     }
     // traceparent and tracestate travel as a pair: a caller who set either owns both.

@@ -8,12 +8,10 @@
 // and (where Node publishes `http.client.request.created`) node:http; wrap-http.js for node:http
 // elsewhere (Node 20) or with mode 'patch'. What gets added is decided in headers.js.
 
-const { contextOption } = require('../context-option.js');
 const { withCode, invalidArgType, invalidArgValue } = require('../../errors.js');
+const { validateOptions, validateBoolean, validateHeaderName, contextOption } = require('../../validators.js');
 const { installations } = require('./headers.js');
 const { HTTP_CREATED, httpPublishesCreated, subscribeUndici, subscribeHttpCreated } = require('./channels.js');
-
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 // The installed hooks while installations is not empty: { mechanism, mode, undo: [fn] }.
 let hooks = null;
@@ -43,25 +41,16 @@ function removeHooks() {
 }
 
 function normalizeOptions(options) {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgType('options', 'of type object', options);
-  }
+  options = validateOptions('options', options);
   const context = contextOption(options, ['currentOrNull']);
   let requestIdHeader = options.requestIdHeader === undefined ? 'x-request-id' : options.requestIdHeader;
   if (requestIdHeader !== false) {
     if (typeof requestIdHeader !== 'string') {
       throw invalidArgType('options.requestIdHeader', 'a header name or false', requestIdHeader);
     }
-    if (!HEADER_NAME_RE.test(requestIdHeader)) {
-      throw invalidArgValue('options.requestIdHeader', requestIdHeader, 'is not a valid HTTP header name');
-    }
-    requestIdHeader = requestIdHeader.toLowerCase();
+    requestIdHeader = validateHeaderName('options.requestIdHeader', requestIdHeader).toLowerCase();
   }
-  const traceparent = options.traceparent === undefined ? true : options.traceparent;
-  if (typeof traceparent !== 'boolean') {
-    throw invalidArgType('options.traceparent', 'of type boolean', traceparent);
-  }
+  const traceparent = validateBoolean('options.traceparent', options.traceparent, true);
   const mode = options.mode === undefined ? 'auto' : options.mode;
   if (mode !== 'auto' && mode !== 'channel' && mode !== 'patch') {
     throw invalidArgValue('options.mode', mode, "must be 'auto', 'channel' or 'patch'");
