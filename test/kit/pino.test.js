@@ -146,3 +146,70 @@ describe('kit/pino', () => {
     assert.throws(() => pinoOptions({ key: '' }), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 });
+
+// Log forging: context (which may come from outside: a job's _ctx, claims from resolve()) must
+// never write over the keys pino writes itself.
+describe('kit/pino: context never forges pino\'s own keys', () => {
+  const FORGED = { requestId: 'r-forge', level: 'fatal', time: 1, pid: -1, hostname: 'evil', msg: 'forged', name: 'n', err: 'e' };
+
+  // Every key of a raw JSON line, in order (the values chosen here hold no quotes or colons).
+  const rawKeys = (line) => [...line.matchAll(/"([^"]+)":/g)].map((m) => m[1]);
+
+  function rawCollector() {
+    const raw = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line) raw.push(line);
+        cb();
+      },
+    });
+    return { raw, stream };
+  }
+
+  for (const [label, fields] of [['fields: "all"', 'all'], ['a field list naming pino\'s keys', Object.keys(FORGED)]]) {
+    it(`${label}: one key of each name, the real level, the context's values under ctx_*`, () => {
+      const { raw, stream } = rawCollector();
+      const log = pino({ mixin: pinoMixin({ fields }) }, stream);
+      requestContext.run(FORGED, () => log.info('real message'));
+      const keys = rawKeys(raw[0]);
+      assert.equal(new Set(keys).size, keys.length, `duplicate keys in ${raw[0]}`);
+      const line = JSON.parse(raw[0]);
+      assert.equal(line.level, 30);
+      assert.equal(line.msg, 'real message');
+      assert.equal(line.pid, process.pid);
+      assert.notEqual(line.hostname, 'evil');
+      assert.equal(typeof line.time, 'number');
+      assert.notEqual(line.time, 1);
+      for (const name of ['level', 'time', 'pid', 'hostname', 'msg', 'name', 'err']) {
+        assert.equal(line[`ctx_${name}`], FORGED[name], name);
+      }
+      assert.equal(line.requestId, 'r-forge');
+    });
+  }
+
+  it('a field already called ctx_<name> wins; the renamed copy is left out', () => {
+    const { lines, stream } = collector();
+    const log = pino({ mixin: pinoMixin({ fields: 'all' }) }, stream);
+    requestContext.run({ level: 'fatal', ctx_level: 'mine' }, () => log.warn('x'));
+    assert.equal(lines[0].level, 40);
+    assert.equal(lines[0].ctx_level, 'mine');
+  });
+
+  it('nested under options.key the names stay; key and reservedKeys are checked', () => {
+    const { lines, stream } = collector();
+    const log = pino({ messageKey: 'message', mixin: pinoMixin({ fields: 'all', key: 'ctx', reservedKeys: ['message'] }) }, stream);
+    requestContext.run({ level: 'fatal', message: 'm' }, () => log.info('real'));
+    assert.deepEqual(lines[0].ctx, { level: 'fatal', message: 'm' });
+    assert.equal(lines[0].level, 30);
+    assert.throws(() => pinoMixin({ key: 'level' }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => pinoMixin({ key: 'message', reservedKeys: ['message'] }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => pinoMixin({ reservedKeys: 'message' }), { code: 'ERR_INVALID_ARG_TYPE' });
+    const custom = rawCollector();
+    const customLog = pino({ messageKey: 'message', mixin: pinoMixin({ fields: 'all', reservedKeys: ['message'] }) }, custom.stream);
+    requestContext.run({ message: 'forged' }, () => customLog.info('real'));
+    const keys = rawKeys(custom.raw[0]);
+    assert.equal(new Set(keys).size, keys.length, `duplicate keys in ${custom.raw[0]}`);
+    assert.equal(JSON.parse(custom.raw[0]).message, 'real');
+    assert.equal(JSON.parse(custom.raw[0]).ctx_message, 'forged');
+  });
+});

@@ -112,3 +112,39 @@ describe('kit/winston', () => {
     assert.throws(() => contextFormat({ key: 5 }), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 });
+
+describe('kit/winston: context never forges winston\'s own keys', () => {
+  const FORGED = { requestId: 'r-forge', level: 'error', message: 'forged', timestamp: 'then', label: 'l', ms: '+0', stack: 's' };
+
+  for (const [label, fields] of [['fields: "all"', 'all'], ['a field list naming winston\'s keys', Object.keys(FORGED)]]) {
+    it(`${label}: one key of each name, the real level, the context's values under ctx_*`, async () => {
+      const raw = [];
+      const stream = new Writable({
+        write(chunk, _enc, cb) {
+          for (const line of chunk.toString('utf8').split('\n')) if (line) raw.push(line);
+          cb();
+        },
+      });
+      const logger = winston.createLogger({
+        format: winston.format.combine(winston.format.timestamp(), contextFormat({ fields }), winston.format.json()),
+        transports: [new winston.transports.Stream({ stream })],
+      });
+      requestContext.run(FORGED, () => logger.info('real message'));
+      while (raw.length < 1) await new Promise((resolve) => setImmediate(resolve));
+      const keys = [...raw[0].matchAll(/"([^"]+)":/g)].map((m) => m[1]);
+      assert.equal(new Set(keys).size, keys.length, `duplicate keys in ${raw[0]}`);
+      const line = JSON.parse(raw[0]);
+      assert.equal(line.level, 'info');
+      assert.equal(line.message, 'real message');
+      assert.notEqual(line.timestamp, 'then');
+      for (const name of ['level', 'message', 'timestamp', 'label', 'ms', 'stack']) {
+        assert.equal(line[`ctx_${name}`], FORGED[name], name);
+      }
+      assert.equal(line.requestId, 'r-forge');
+    });
+  }
+
+  it('options.key must not be one of winston\'s keys', () => {
+    assert.throws(() => contextFormat({ key: 'message' }), { code: 'ERR_INVALID_ARG_VALUE' });
+  });
+});

@@ -4,10 +4,14 @@
 
 const { contextFieldPicker } = require('./fields.js');
 
+// What pino writes itself on every line with its default options: a context field of one of
+// these names is written as ctx_<name> (options.reservedKeys adds a custom messageKey, errorKey…).
+const PINO_KEYS = Object.freeze(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'err']);
+
 // pinoMixin(options?) -> (mergeObject, level, logger) => object, for pino({ mixin }).
 // Log-call fields win over the mixin's (pino's default merge strategy).
 function pinoMixin(options) {
-  const { pick, key } = contextFieldPicker(options, 'pinoMixin');
+  const { pick, key } = contextFieldPicker(options, 'pinoMixin', PINO_KEYS);
   return function ctxframeMixin() {
     const picked = pick();
     // pino merges the log call's object INTO what we return: always a fresh object.
@@ -21,4 +25,4 @@ function pinoOptions(options) {
   return { mixin: pinoMixin(options) };
 }
 
-module.exports = { pinoMixin, pinoOptions };
+module.exports = { pinoMixin, pinoOptions, PINO_KEYS };

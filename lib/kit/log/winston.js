@@ -5,9 +5,13 @@
 
 const { contextFieldPicker } = require('./fields.js');
 
+// What winston and its usual formats write themselves: a context field of one of these names
+// is written as ctx_<name> (options.reservedKeys adds others).
+const WINSTON_KEYS = Object.freeze(['level', 'message', 'timestamp', 'label', 'ms', 'stack', 'splat']);
+
 // contextFormat(options?) -> a winston Format instance; use it in winston.format.combine(...).
 function contextFormat(options) {
-  const { pick, key } = contextFieldPicker(options, 'contextFormat');
+  const { pick, key } = contextFieldPicker(options, 'contextFormat', WINSTON_KEYS);
   const { format } = require('winston');
   const addContextFields = format((info) => {
     const picked = pick();
@@ -24,4 +28,4 @@ function contextFormat(options) {
   return addContextFields();
 }
 
-module.exports = { contextFormat };
+module.exports = { contextFormat, WINSTON_KEYS };
