@@ -1,14 +1,14 @@
 'use strict';
 // The error and warning registry: every code the source uses is in lib/errors.js's CODES and has
 // a section in docs/errors.md (and nothing is listed that nothing uses); coded errors look like
-// Node's own; every warning is a CtxframeWarning. Reads lib/errors.js itself: the registry is
-// internal, this is the one test that checks it.
+// Node's own; every warning is a CtxframeWarning. The registry is internal: it comes through
+// test/support/internals.js.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
-const { CODES, withCode, WARNING_TYPE } = require('../../lib/errors.js');
+const { CODES, withCode, WARNING_TYPE } = require('../support/internals.js').internal('errors');
 
 const ROOT = path.join(__dirname, '..', '..');
 // Strings that look like codes but are not: an AsyncResource type name.

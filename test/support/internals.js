@@ -1,6 +1,6 @@
 'use strict';
 // Owns: the one place tests reach inside ctxframe's lib/ (the native loader, the frame's keys
-// and entries, the carrier). Everything else in the tests goes through the package's public names
+// and entries, the carrier, the error-code registry). Everything else in the tests goes through the package's public names
 // (`require('ctxframe')`, `require('ctxframe/register')`, ...). When a file under lib/ moves,
 // this table is the only test code that changes.
 //
@@ -18,6 +18,7 @@ const PATHS = {
   entries: 'lib/frame/entries.js', // the entries arithmetic
   frame: 'lib/frame/frame.js', // the Frame class (frame backend)
   carrierStore: 'lib/carrier-store.js', // the carrier and its layouts (carrier backend)
+  errors: 'lib/errors.js', // CODES, the registry docs/errors.md is checked against
 };
 
 function internalPath(name, root = ROOT) {

@@ -9,15 +9,16 @@ import { withRequestContext, count, requestMetrics } from 'ctxframe/http';
 import { requestContextMiddleware as expressMiddleware } from 'ctxframe/express';
 import { fastifyRequestContext } from 'ctxframe/fastify';
 import { requestContextMiddleware as koaMiddleware } from 'ctxframe/koa';
-import { pinoMixin } from 'ctxframe/pino';
-import { contextFormat } from 'ctxframe/winston';
+import { pinoMixin, PINO_KEYS } from 'ctxframe/pino';
+import { contextFormat, WINSTON_KEYS } from 'ctxframe/winston';
 import { installOutbound } from 'ctxframe/outbound';
 import { CtxframeContextManager } from 'ctxframe/otel';
 import { injectContext, wrapProcessor } from 'ctxframe/jobs';
+import * as jobs from 'ctxframe/jobs';
 import { contextQueue, contextProcessor } from 'ctxframe/bullmq';
 import { ContextCommentPlugin } from 'ctxframe/kysely';
 import { postWithContext, onContextMessage } from 'ctxframe/worker';
-import { AsyncGate, retry, ResourcePool, codes } from 'ctxframe/gate';
+import { AsyncGate, retry, ResourcePool, codes, GateError, GateTimeoutError } from 'ctxframe/gate';
 import * as doctor from 'ctxframe/doctor';
 
 const als = new AsyncLocalStorage<{ id: string }>({ name: 'req', defaultValue: { id: '-' } });
@@ -33,8 +34,8 @@ AsyncLocalStorage.snapshot()((s: string) => s.length, 'x');
 // @ts-expect-error a store of the wrong type
 als.run({ nope: 1 }, () => 0);
 
-const Ctx = createContext({ name: 'Ctx', maxBytes: 4096 });
-Ctx.run({ requestId: 'r', tenantId: 't' }, () => Ctx.current().requestId);
+const jobContext = createContext({ name: 'JobContext', maxBytes: 4096 });
+jobContext.run({ requestId: 'r', tenantId: 't' }, () => jobContext.current().requestId);
 const tenant = requestContext.get('tenantId');
 
 const parsed = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
@@ -55,11 +56,19 @@ const again: Promise<string> = retry(async () => 'ok', { retries: 2 });
 const code: 'CTXFRAME_GATE_TIMEOUT' = codes.TIMEOUT;
 // @ts-expect-error concurrency is a number
 new AsyncGate({ concurrency: 'two' });
+const timedOut = (err: unknown): boolean => err instanceof GateTimeoutError && err instanceof GateError;
+
+const logMixin = pinoMixin({ fields: 'all', reservedKeys: ['message'] });
+const loggerKeys: readonly string[] = [...PINO_KEYS, ...WINSTON_KEYS];
+// @ts-expect-error reservedKeys is a list of names
+pinoMixin({ reservedKeys: 'message' });
+// @ts-expect-error no test seam in the public API
+jobs.resetWarningsForTesting();
 
 export const used = [sum, id, which, sameClass, tenant, parsed, header, handler, manager, payload,
   processor, plugin, out, again, code, expressMiddleware, fastifyRequestContext, koaMiddleware,
   pinoMixin, contextFormat, contextQueue, contextProcessor, postWithContext, onContextMessage,
-  ResourcePool];
+  ResourcePool, timedOut, logMixin, loggerKeys];
 
 // ctxframe/doctor
 const expected: AsyncLocalStorage<{ id: string }> = doctor.expect(als);
