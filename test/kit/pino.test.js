@@ -213,3 +213,17 @@ describe('kit/pino: context never forges pino\'s own keys', () => {
     assert.equal(JSON.parse(custom.raw[0]).ctx_message, 'forged');
   });
 });
+
+describe('kit/pino: a "__proto__" context field', () => {
+  it('is written as a field, never becomes the prototype of what the mixin returns', () => {
+    const { lines, stream } = collector();
+    const log = pino({ mixin: pinoMixin({ fields: 'all' }) }, stream);
+    const ctx = JSON.parse('{"requestId":"r-p","__proto__":{"level":"fatal","polluted":true}}');
+    requestContext.run(ctx, () => log.info('x'));
+    assert.equal(lines[0].level, 30);
+    assert.equal(lines[0].requestId, 'r-p');
+    assert.equal(lines[0].polluted, undefined);
+    assert.deepEqual(lines[0].__proto__, { level: 'fatal', polluted: true }); // eslint-disable-line no-proto
+    assert.equal({}.polluted, undefined);
+  });
+});

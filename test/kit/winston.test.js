@@ -148,3 +148,16 @@ describe('kit/winston: context never forges winston\'s own keys', () => {
     assert.throws(() => contextFormat({ key: 'message' }), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 });
+
+describe('kit/winston: a "__proto__" context field', () => {
+  it('is written as a field, never becomes the prototype of the log entry', async () => {
+    const { lines, logger, flushed } = collectingLogger({ fields: 'all' });
+    const ctx = JSON.parse('{"requestId":"r-p","__proto__":{"level":"error","polluted":true}}');
+    requestContext.run(ctx, () => logger.info('x'));
+    await flushed(1);
+    assert.equal(lines[0].level, 'info');
+    assert.equal(lines[0].polluted, undefined);
+    assert.deepEqual(lines[0].__proto__, { level: 'error', polluted: true }); // eslint-disable-line no-proto
+    assert.equal({}.polluted, undefined);
+  });
+});

@@ -12,6 +12,8 @@ const { invalidArgType, invalidArgValue } = require('../../errors.js');
 const { validateOptions, contextOption } = require('../../validators.js');
 const { contextMissing } = require('../../channels.js');
 
+const { defineProperty } = Object;
+
 const PREFIX = 'ctx_';
 
 function validateNames(name, value) {
@@ -80,7 +82,8 @@ function contextFieldPicker(options, where, loggerKeys) {
         as = outputName(name, reserved, writes);
         if (as === null) continue;
       }
-      out[as] = value;
+      // defineProperty: a "__proto__" field is written as a field, never as out's prototype.
+      defineProperty(out, as, { value, enumerable: true, writable: true, configurable: true });
       any = true;
     }
     return any ? out : null;

@@ -9,6 +9,11 @@ const { contextFieldPicker } = require('./fields.js');
 // is written as ctx_<name> (options.reservedKeys adds others).
 const WINSTON_KEYS = Object.freeze(['level', 'message', 'timestamp', 'label', 'ms', 'stack', 'splat']);
 
+// A "__proto__" field stays a field of the entry, never its prototype.
+function setField(info, name, value) {
+  Object.defineProperty(info, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 // contextFormat(options?) -> a winston Format instance; use it in winston.format.combine(...).
 function contextFormat(options) {
   const { pick, key } = contextFieldPicker(options, 'contextFormat', WINSTON_KEYS);
@@ -17,11 +22,11 @@ function contextFormat(options) {
     const picked = pick();
     if (picked === null) return info;
     if (key !== undefined) {
-      if (!Object.prototype.hasOwnProperty.call(info, key)) info[key] = picked;
+      if (!Object.prototype.hasOwnProperty.call(info, key)) setField(info, key, picked);
       return info;
     }
     for (const name of Object.keys(picked)) {
-      if (!Object.prototype.hasOwnProperty.call(info, name)) info[name] = picked[name];
+      if (!Object.prototype.hasOwnProperty.call(info, name)) setField(info, name, picked[name]);
     }
     return info;
   });
