@@ -34,13 +34,16 @@ function hasEntry(entries, key) {
   return entries !== undefined && indexOf(entries, key) !== -1;
 }
 
-// Copy of entries without the pairs of collected storages (and of disabled
-// ones when `dropDisabled`).
-function compacted(entries, dropDisabled) {
-  const next = [];
+// [key, value] followed by the pairs of `entries` whose storages are alive (and, when
+// `dropDisabled`, enabled), without key's own. The newest storage first: it is the one a
+// getStore() inside the run() that made this frame looks for.
+function withFirst(key, value, entries, dropDisabled) {
+  const next = [key, value];
   for (let i = 0; i < entries.length; i += 2) {
-    const key = entries[i];
-    if (key.live && !(dropDisabled && key.disabled)) next.push(key, entries[i + 1]);
+    const other = entries[i];
+    if (other !== key && other.live && !(dropDisabled && other.disabled)) {
+      next.push(other, entries[i + 1]);
+    }
   }
   return next;
 }
@@ -58,9 +61,7 @@ function entriesWith(entries, key, value) {
   }
   // A storage new to this frame: the one place a frame grows, so the one
   // place it sheds collected storages.
-  const next = compacted(entries, false);
-  next.push(key, value);
-  return next;
+  return withFirst(key, value, entries, false);
 }
 
 // entriesWith(), leaving out every disabled storage (the carrier's run() and
@@ -68,11 +69,7 @@ function entriesWith(entries, key, value) {
 // in the size of the frame, not in the number of disabled storages.
 function entriesWithStore(entries, key, value) {
   if (!anyDisabled() || entries === undefined) return entriesWith(entries, key, value);
-  const next = compacted(entries, true);
-  const at = indexOf(next, key);
-  if (at === -1) next.push(key, value);
-  else next[at + 1] = value;
-  return next;
+  return withFirst(key, value, entries, true);
 }
 
 function entriesWithout(entries, key) {
