@@ -38,8 +38,24 @@ function chartSvg(data) {
       // A log scale has no place for ratios ≤ 0 (possible when a difference is the metric).
       return row && row.ratio && row.ratio.min > 0 ? row.ratio : null;
     }),
-  })).filter((g) => g.bars.some(Boolean));
+  }));
+  return ratioChart({
+    title: 'ctxframe ÷ built-in AsyncLocalStorage: cost ratio (log scale)',
+    notes: [
+      `Black line: 1.0 = same cost as the built-in; below it ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, heap after GC.`,
+      `${data.meta.date.slice(0, 16).replace('T', ' ')} UTC, ${data.meta.machine}`,
+    ],
+    axis: 'ctxframe ÷ built-in',
+    groups,
+    series: runtimes.map((rt) => ({ name: rt.label, legend: `${rt.label} (${rt.summary.backend})` })),
+  });
+}
 
+// Grouped bars of ratios on a log scale, drawn from the 1.0 line, with min–max whiskers.
+// groups: [{ label, bars: [{ median, min, max } | null per series] }]; series: [{ name, legend }]
+// (name in each bar's tooltip, legend under the chart).
+function ratioChart({ title, notes, axis, groups: allGroups, series }) {
+  const groups = allGroups.filter((g) => g.bars.some(Boolean));
   const values = groups.flatMap((g) => g.bars.filter(Boolean).flatMap((r) => [r.min, r.max]));
   const lo = Math.min(0.01, ...values.map((v) => v * 0.8));
   const hi = Math.max(3, ...values.map((v) => v * 1.25));
@@ -47,22 +63,21 @@ function chartSvg(data) {
   const logHi = Math.ceil(Math.log10(hi) * 2) / 2;
 
   const barW = 10;
-  const groupW = Math.max(1, runtimes.length) * barW + 18;
+  const groupW = Math.max(1, series.length) * barW + 18;
   const left = 70;
   const top = 70;
   const plotH = 340;
   const width = Math.max(760, left + groups.length * groupW + 30);
   const legendColumns = 2;
-  const legendRows = Math.ceil(runtimes.length / legendColumns);
+  const legendRows = Math.ceil(series.length / legendColumns);
   const height = top + plotH + 120 + legendRows * 18;
   const y = (v) => top + plotH - ((Math.log10(v) - logLo) / (logHi - logLo)) * plotH;
 
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">ctxframe ÷ built-in AsyncLocalStorage: cost ratio (log scale)</text>`);
-  out.push(`<text x="${left}" y="42" fill="#555">Black line: 1.0 = same cost as the built-in; below it ctxframe is cheaper. Median of ${data.meta.reps} paired repetitions, whiskers min–max; CPU time, heap after GC.</text>`);
-  out.push(`<text x="${left}" y="57" fill="#555">${esc(data.meta.date.slice(0, 16).replace('T', ' '))} UTC, ${esc(data.meta.machine)}</text>`);
+  out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  notes.slice(0, 2).forEach((note, i) => out.push(`<text x="${left}" y="${42 + i * 15}" fill="#555">${esc(note)}</text>`));
 
   // Grid and axis labels at 1-2-5 steps.
   for (let e = Math.floor(logLo); e <= Math.ceil(logHi); e++) {
@@ -75,7 +90,7 @@ function chartSvg(data) {
       out.push(`<text x="${left - 6}" y="${Number(yy) + 4}" text-anchor="end" fill="#444">${v >= 1 ? v : v.toPrecision(1)}</text>`);
     }
   }
-  out.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#444">ctxframe ÷ built-in</text>`);
+  out.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(axis)}</text>`);
 
   groups.forEach((g, gi) => {
     const gx = left + 10 + gi * groupW;
@@ -84,11 +99,11 @@ function chartSvg(data) {
       const x = gx + bi * barW;
       const y0 = y(1);
       const y1 = y(r.median);
-      out.push(`<rect x="${x}" y="${Math.min(y0, y1).toFixed(1)}" width="${barW - 2}" height="${Math.max(1, Math.abs(y1 - y0)).toFixed(1)}" fill="${COLORS[bi % COLORS.length]}"><title>${esc(runtimes[bi].label)} — ${esc(g.label)}: ${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})</title></rect>`);
+      out.push(`<rect x="${x}" y="${Math.min(y0, y1).toFixed(1)}" width="${barW - 2}" height="${Math.max(1, Math.abs(y1 - y0)).toFixed(1)}" fill="${COLORS[bi % COLORS.length]}"><title>${esc(series[bi].name)} — ${esc(g.label)}: ${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})</title></rect>`);
       const cx = (x + (barW - 2) / 2).toFixed(1);
       out.push(`<line x1="${cx}" x2="${cx}" y1="${y(r.min).toFixed(1)}" y2="${y(r.max).toFixed(1)}" stroke="#222" stroke-width="1"/>`);
     });
-    const lx = gx + (runtimes.length * barW) / 2;
+    const lx = gx + (series.length * barW) / 2;
     out.push(`<text transform="translate(${lx.toFixed(1)} ${top + plotH + 14}) rotate(-35)" text-anchor="end" fill="#222">${esc(g.label)}</text>`);
   });
 
@@ -96,14 +111,14 @@ function chartSvg(data) {
   out.push(`<line x1="${left}" x2="${width - 20}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" stroke="#000" stroke-width="1.5"/>`);
 
   const legendTop = top + plotH + 100;
-  runtimes.forEach((rt, i) => {
+  series.forEach((s, i) => {
     const lx = left + (i % legendColumns) * 460;
     const ly = legendTop + Math.floor(i / legendColumns) * 18;
     out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`);
-    out.push(`<text x="${lx + 15}" y="${ly}">${esc(rt.label)} (${esc(rt.summary.backend)})</text>`);
+    out.push(`<text x="${lx + 15}" y="${ly}">${esc(s.legend)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');
 }
 
-module.exports = { chartSvg, MEASURES, WORKLOADS };
+module.exports = { chartSvg, ratioChart, MEASURES, WORKLOADS };

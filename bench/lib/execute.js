@@ -25,12 +25,21 @@ function childEnv(variant) {
   return env;
 }
 
+// spec.script: a workload file outside bench/workloads (the peers benchmark's own).
 function argsFor(runtime, workload, spec, config) {
-  return [...runtime.flags, ...(spec.flags || []), path.join(WORKLOAD_DIR, `${workload}.js`), JSON.stringify(config)];
+  const script = spec.script || path.join(WORKLOAD_DIR, `${workload}.js`);
+  return [...runtime.flags, ...(spec.flags || []), script, JSON.stringify(config)];
+}
+
+// runtime.prefix: a command the runtime runs under, e.g. ['taskset', '-c', '1'] to pin it.
+function command(runtime, args) {
+  const prefix = runtime.prefix || [];
+  return prefix.length ? [prefix[0], [...prefix.slice(1), runtime.bin, ...args]] : [runtime.bin, args];
 }
 
 function runPlain(runtime, workload, spec, variant, config) {
-  const res = spawnSync(runtime.bin, argsFor(runtime, workload, spec, { ...config, variant }), {
+  const [bin, args] = command(runtime, argsFor(runtime, workload, spec, { ...config, variant }));
+  const res = spawnSync(bin, args, {
     encoding: 'utf8', env: childEnv(variant), timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024,
   });
   const result = res.stdout ? parseResult(res.stdout) : null;
@@ -68,7 +77,8 @@ function load(url, options) {
 }
 
 async function runServer(runtime, workload, spec, variant, config) {
-  const child = spawn(runtime.bin, argsFor(runtime, workload, spec, { ...config, variant }), {
+  const [bin, args] = command(runtime, argsFor(runtime, workload, spec, { ...config, variant }));
+  const child = spawn(bin, args, {
     env: childEnv(variant), stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -81,7 +91,7 @@ async function runServer(runtime, workload, spec, variant, config) {
     const port = Number(/^PORT (\d+)$/.exec(portLine)?.[1]);
     if (!port) throw new Error(`unexpected first line: ${portLine}`);
     const url = `http://127.0.0.1:${port}/`;
-    if (config.warmupS) await load(url, { duration: config.warmupS });
+    if (config.warmupS) await load(url, { duration: config.warmupS, ...spec.load });
     if (config.warmupRequests) await load(url, { amount: config.warmupRequests, ...spec.load });
     child.stdin.write('mark\n');
     if ((await nextLine()) !== 'MARKED') throw new Error('server did not mark');
@@ -109,4 +119,4 @@ function runOne(runtime, workload, spec, variant, config) {
   return spec.server ? runServer(runtime, workload, spec, variant, config) : Promise.resolve(runPlain(runtime, workload, spec, variant, config));
 }
 
-module.exports = { runOne };
+module.exports = { runOne, load };
