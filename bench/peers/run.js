@@ -64,7 +64,7 @@ function parseArgs(argv) {
 function variantsOf(workload, opts) {
   const spec = WORKLOADS[workload];
   if (!opts.variants) return spec.variants;
-  return [...spec.variants, ...(spec.extra || [])].filter((v) => v === 'none' || v === spec.reference || opts.variants.includes(v));
+  return [...spec.variants, ...(spec.extra || [])].filter((v) => (v === 'none' && spec.variants.includes(v)) || v === spec.reference || opts.variants.includes(v));
 }
 
 // Pinning: on 2+ CPUs, this process (autocannon) on CPU 0 and every measured process on CPU 1,
