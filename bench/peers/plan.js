@@ -5,7 +5,7 @@
 // A variant is `<framework>:<mechanism>` (see apps.js) or `otel:<manager>` (see otel.js); a
 // `+register` suffix starts the same code under `-r ctxframe/register`, so every storage made
 // through node:async_hooks is ctxframe's. Timing: a server variant costs ~0.4 s to start plus
-// its warm-up and measured load; full mode on 6 runtimes × 5 repetitions is sized for ~25 min on
+// its warm-up and measured load; full mode on 6 runtimes × 5 repetitions is sized for ~40 min on
 // a busy 2-core machine. `extra` variants run only when named with --variants (they are
 // informative, not part of a target, and the full run has no time for them).
 
@@ -16,10 +16,12 @@ const SERVER = path.join(__dirname, 'server.js');
 const OTEL = path.join(__dirname, 'otel.js');
 
 // Warm-up by request count, not time: on a loaded machine a slow variant would otherwise enter the
-// measurement less optimised than a fast one. 500 requests were too few: the variants with more
-// code (the kit) were still being compiled during the measurement (1.3-1.6x their steady-state
-// CPU per request on Node 24 under load 15, against ~1.05x after 2,000).
-const serverConfig = { quick: { warmupRequests: 1500, durationS: 1 }, full: { warmupRequests: 1500, durationS: 1 } };
+// measurement less optimised than a fast one. With 500 requests the variants with more code (the
+// kit) were still being compiled during the measurement on Node 24 under load 15 (1.3-1.6x their
+// CPU per request after 2,000); quick mode warms up with 1,500. The full run has 6 runtimes x
+// 5 repetitions x 19 variants to fit in ~40 minutes on a machine where a server gets ~300 req/s,
+// hence 600 and a 0.8 s measurement there: its ratios carry that compilation noise.
+const serverConfig = { quick: { warmupRequests: 1500, durationS: 1 }, full: { warmupRequests: 600, durationS: 0.8 } };
 
 const WORKLOADS = {
   fastify: {
@@ -76,7 +78,7 @@ const WORKLOADS = {
     target: { variant: 'ctxframe', frame: 0.85, carrier: 1.0 },
     config: {
       quick: { requests: 1000, warmup: 1000, depth: 20, concurrency: 10 },
-      full: { requests: 800, warmup: 1000, depth: 20, concurrency: 10 },
+      full: { requests: 500, warmup: 600, depth: 20, concurrency: 10 },
     },
   },
 };

@@ -13,7 +13,8 @@
 //   --reps N              repetitions (default 5)
 //   --no-pin              do not pin servers and the load generator to separate CPUs
 //   --out DIR             where results.json / results.md / chart.svg go (default bench/peers)
-//   --render              rewrite results.md and chart.svg from DIR/results.json (measures nothing)
+//   --render              rewrite results.md, chart.svg and the README's table from DIR/results.json
+//                         (measures nothing)
 //
 // Every (runtime, workload, variant) runs in its own process; within a repetition every workload's
 // variants run one after another (interleaved), then the next repetition. HTTP servers are loaded
@@ -25,9 +26,16 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { WORKLOADS, DEFAULT_REPS, specFor, variantId } = require('./plan.js');
 const { loadHeaders } = require('./request.js');
-const { MATRIX, prepare, currentRuntime } = require('../lib/runtimes.js');
+const { RUNTIMES, prepare, currentRuntime: current } = require('../lib/runtimes.js');
+
+// The runtime table's rows, named as this runner reports them (id, expected backend).
+const MATRIX = RUNTIMES.map((r) => ({ ...r, id: r.name, expected: r.backend }));
+const currentRuntime = () => {
+  const r = current();
+  return { ...r, id: r.name, expected: r.backend };
+};
 const { runOne } = require('../lib/execute.js');
-const { summarizeRuntime, consoleSummary, markdown, chartSvg } = require('./report.js');
+const { summarizeRuntime, consoleSummary, markdown, chartSvg, readmeTable } = require('./report.js');
 const { spread } = require('../lib/stats.js');
 
 const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
@@ -103,24 +111,43 @@ async function benchRuntime(runtime, opts, reps) {
   return { raw, loads, summary: summarizeRuntime(runtime, raw, loads) };
 }
 
+const README = path.join(__dirname, '..', '..', 'README.md');
+const START = '<!-- bench:peers:start -->';
+const END = '<!-- bench:peers:end -->';
+
 function write(out, data) {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
   fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
+  if (!data.meta.partial) fillReadme(out, data);
+}
+
+// The README's table, between its markers, from a complete run written to the default place.
+function fillReadme(out, data) {
+  if (path.resolve(out) !== __dirname || !fs.existsSync(README)) return false;
+  const text = fs.readFileSync(README, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return false;
+  fs.writeFileSync(README, `${text.slice(0, a + START.length)}\n${readmeTable(data)}\n${text.slice(b)}`);
+  return true;
 }
 
 function render(out) {
   const data = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   for (const rt of data.runtimes) rt.summary = summarizeRuntime(rt, rt.raw, rt.loads);
   write(out, data);
-  console.log(`Rewrote ${out}/results.json, results.md and chart.svg`);
+  console.log(`Rewrote ${out}/results.json, results.md and chart.svg${data.meta.partial ? '' : ' (and the README table)'}`);
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(1, 19).map((l) => l.slice(3)).join('\n'));
+    const lines = fs.readFileSync(__filename, 'utf8').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('//'));
+    const header = lines.slice(first, lines.findIndex((l, i) => i > first && !l.startsWith('//')));
+    console.log(header.map((l) => l.slice(3)).join('\n'));
     return;
   }
   if (opts.mode === 'render') {
