@@ -162,7 +162,8 @@ const README_ROWS = [
 
 function readmeTable(data) {
   const { meta, runtimes } = data;
-  const rows = README_ROWS.filter(([w]) => runtimes.some((rt) => rt.summary.workloads[w])).map(([w, v]) => {
+  const measured = ([w, v]) => runtimes.some((rt) => (rt.summary.workloads[w] || []).some((x) => x.variant === v && x.cpuVsRef));
+  const rows = README_ROWS.filter(measured).map(([w, v]) => {
     const spec = WORKLOADS[w];
     return [`${spec.title}: ${labelOf(w, v)} ÷ ${labelOf(w, spec.reference)}`, ...runtimes.map((rt) => {
       const r = (rt.summary.workloads[w] || []).find((x) => x.variant === v);
@@ -173,7 +174,7 @@ function readmeTable(data) {
   return [
     `Server CPU per request, ratio to the usual choice on the same runtime (lower is cheaper; median of ${meta.reps} ` +
     `interleaved repetitions, each variant in its own process). Measured ${meta.date.slice(0, 10)} on ${meta.machine}, ` +
-    `1-minute load average ${load} (a shared machine: single ratios move by ±10 %).`,
+    `1-minute load average ${load} on a machine shared with other jobs: each ratio's min–max is in the results.`,
     '',
     mdTable(['', ...runtimes.map(short)], rows),
   ].join('\n');
