@@ -40,6 +40,9 @@ module.exports = {
       t.log([sweeps, overflows >= sweeps, deepest > 100, wrong, a.getStore(), b.getStore()]);
     },
     expect: [[200, true, true, 0, U, U]],
+    // Node's own run() can be caught by the overflow too: seen once in 200 offsets with Node
+    // 24's built-in on linux-arm64 (qemu). ctxframe must get every level right regardless.
+    builtinCanMiss: true,
   },
 
   'run/getStore/enterWith nested inside the newest of 10,000 live storages': {
