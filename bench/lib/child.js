@@ -51,6 +51,32 @@ async function timedLoop(variant, config, loop) {
   return { result, ms: msSince(start), cpuMs: cpuMsSince(cpu) };
 }
 
+// ns per op of `body(k)` (k ops, returns true when every op read what it should): warm-up
+// doubles as calibration, growing k until one sample takes a quarter of config.sampleMs; then
+// config.samples samples of k ops, the fastest one (on a shared machine noise only ever adds time).
+function fastestNsPerOp(body, config, what, minOps) {
+  const timeOnce = (k) => {
+    const start = process.hrtime.bigint();
+    const ok = body(k);
+    const ns = Number(process.hrtime.bigint() - start);
+    if (ok !== true) mismatch(what);
+    return ns;
+  };
+  const sampleNs = config.sampleMs * 1e6;
+  let k = minOps;
+  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(config.warmupMs * 1e6));
+  for (;;) {
+    const ns = timeOnce(k);
+    if (ns < sampleNs / 4 && k < 1e9) k *= 2;
+    else if (process.hrtime.bigint() >= warmUntil) break;
+  }
+  k = Math.max(minOps, Math.round((k * sampleNs) / Math.max(1, timeOnce(k))));
+  const perOp = [];
+  for (let s = 0; s < config.samples; s++) perOp.push(timeOnce(k) / k);
+  return Math.min(...perOp);
+}
+
 module.exports = {
   RESULT_PREFIX, readConfig, report, parseResult, msSince, cpuMsSince, mismatch, timedLoop,
+  fastestNsPerOp,
 };

@@ -13,7 +13,7 @@
 // verified, so the optimizer cannot drop the calls.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, mismatch } = require('../lib/child.js');
+const { readConfig, report, fastestNsPerOp } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -47,29 +47,9 @@ function run10Ops(k) {
   return sum === k;
 }
 
-function timeOnce(body, k) {
-  const start = process.hrtime.bigint();
-  const ok = body(k);
-  const ns = Number(process.hrtime.bigint() - start);
-  if (ok !== true) mismatch('micro');
-  return ns;
-}
-
+// ns per op, the fastest of config.samples calibrated samples (bench/lib/child.js).
 function measure(body) {
-  const sampleNs = config.sampleMs * 1e6;
-  // Warm-up doubles as calibration: grow k until one sample takes a quarter of the sample time.
-  let k = 1000;
-  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(config.warmupMs * 1e6));
-  for (;;) {
-    const ns = timeOnce(body, k);
-    if (ns < sampleNs / 4 && k < 1e9) k *= 2;
-    else if (process.hrtime.bigint() >= warmUntil) break;
-  }
-  k = Math.max(1000, Math.round((k * sampleNs) / Math.max(1, timeOnce(body, k))));
-  const perOp = [];
-  for (let s = 0; s < config.samples; s++) perOp.push(timeOnce(body, k) / k);
-  // The fastest sample: on a shared machine noise only ever adds time to a sample.
-  return Math.min(...perOp);
+  return fastestNsPerOp(body, config, 'micro', 1000);
 }
 
 function main() {

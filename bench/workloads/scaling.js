@@ -15,7 +15,7 @@
 // Every op's result is checked, so a variant that reads the wrong store fails instead of winning.
 
 const { createVariant } = require('../lib/variant.js');
-const { readConfig, report, mismatch } = require('../lib/child.js');
+const { readConfig, report, mismatch, fastestNsPerOp } = require('../lib/child.js');
 
 const config = readConfig();
 const variant = createVariant(config.variant);
@@ -46,28 +46,9 @@ function enterWithOps(k) {
   return target.getStore() === ring[(k - 1) & 7];
 }
 
-function timeOnce(body, k) {
-  const start = process.hrtime.bigint();
-  const ok = body(k);
-  const ns = Number(process.hrtime.bigint() - start);
-  if (ok !== true) mismatch('scaling');
-  return ns;
-}
-
-// As micro: warm-up doubles as calibration, then `samples` samples of k ops; the fastest sample.
+// ns per op, the fastest of config.samples calibrated samples (bench/lib/child.js).
 function measure(body) {
-  const sampleNs = config.sampleMs * 1e6;
-  let k = 100;
-  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(config.warmupMs * 1e6));
-  for (;;) {
-    const ns = timeOnce(body, k);
-    if (ns < sampleNs / 4 && k < 1e9) k *= 2;
-    else if (process.hrtime.bigint() >= warmUntil) break;
-  }
-  k = Math.max(100, Math.round((k * sampleNs) / Math.max(1, timeOnce(body, k))));
-  const perOp = [];
-  for (let s = 0; s < config.samples; s++) perOp.push(timeOnce(body, k) / k);
-  return Math.min(...perOp);
+  return fastestNsPerOp(body, config, 'scaling', 100);
 }
 
 // Inside the run() of `outer` (the newest storage), or at the top level for none.
