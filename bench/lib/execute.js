@@ -76,6 +76,30 @@ function load(url, options) {
   return autocannon({ url, connections: CONNECTIONS, pipelining: 1, sampleInt: 50, ...options });
 }
 
+// config.settle = { windowRequests, minWindows, maxWindows, tolerance }: before the measurement,
+// load the server in windows of windowRequests and read its CPU per request for each (`sample`),
+// until two successive windows differ by at most `tolerance` (a fraction) and at least minWindows
+// ran, or maxWindows ran. A fixed warm-up measures JIT compilation and heap growth, which take
+// longer for a variant with more code (a server needs tens of thousands of requests to settle);
+// what a service pays at steady state is what the benchmark is for. Returns the windows' CPU µs
+// per request, reported beside the result.
+async function settle(url, spec, child, nextLine, { windowRequests, minWindows, maxWindows, tolerance }) {
+  const windows = [];
+  child.stdin.write('mark\n');
+  if ((await nextLine()) !== 'MARKED') throw new Error('server did not mark');
+  while (windows.length < maxWindows) {
+    const result = await load(url, { amount: windowRequests, ...spec.load });
+    if (result.errors || result.non2xx) throw new Error(`load errors while settling: ${result.errors} errors, ${result.non2xx} non-2xx`);
+    child.stdin.write('sample\n');
+    const m = /^SAMPLE (\S+) (\d+)$/.exec(await nextLine());
+    if (!m) throw new Error('server did not sample');
+    windows.push(Number(m[1]));
+    const n = windows.length;
+    if (n >= minWindows && Math.abs(windows[n - 1] - windows[n - 2]) <= tolerance * windows[n - 2]) break;
+  }
+  return windows;
+}
+
 async function runServer(runtime, workload, spec, variant, config) {
   const [bin, args] = command(runtime, argsFor(runtime, workload, spec, { ...config, variant }));
   const child = spawn(bin, args, {
@@ -93,6 +117,7 @@ async function runServer(runtime, workload, spec, variant, config) {
     const url = `http://127.0.0.1:${port}/`;
     if (config.warmupS) await load(url, { duration: config.warmupS, ...spec.load });
     if (config.warmupRequests) await load(url, { amount: config.warmupRequests, ...spec.load });
+    const settled = config.settle ? await settle(url, spec, child, nextLine, config.settle) : null;
     child.stdin.write('mark\n');
     if ((await nextLine()) !== 'MARKED') throw new Error('server did not mark');
     const loadResult = config.requests ? await load(url, { amount: config.requests, ...spec.load }) : await load(url, { duration: config.durationS, ...spec.load });
@@ -101,7 +126,11 @@ async function runServer(runtime, workload, spec, variant, config) {
     let line;
     while ((line = await nextLine()) !== undefined) {
       const result = parseResult(`${line}\n`);
-      if (result) return { ...result, load: { 'autocannon req/s': loadResult.requests.average, sent: loadResult.requests.total } };
+      if (result) {
+        const loadInfo = { 'autocannon req/s': loadResult.requests.average, sent: loadResult.requests.total };
+        if (settled) loadInfo['settling windows (cpu µs/req)'] = settled.map((x) => Math.round(x * 10) / 10);
+        return { ...result, load: loadInfo };
+      }
     }
     throw new Error('no result');
   } catch (err) {

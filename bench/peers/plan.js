@@ -5,8 +5,8 @@
 // A variant is `<framework>:<mechanism>` (see apps.js) or `otel:<manager>` (see otel.js); a
 // `+register` suffix starts the same code under `-r ctxframe/register`, so every storage made
 // through node:async_hooks is ctxframe's. Timing: a server variant costs ~0.4 s to start plus
-// its warm-up and measured load; full mode on 6 runtimes × 5 repetitions is sized for ~40 min on
-// a busy 2-core machine. `extra` variants run only when named with --variants (they are
+// its settling and measured load; the full mode (6 runtimes × 5 repetitions) needs a quiet machine
+// and about an hour. `extra` variants run only when named with --variants (they are
 // informative, not part of a target, and the full run has no time for them).
 
 const path = require('node:path');
@@ -15,13 +15,14 @@ const REGISTER = path.join(__dirname, '..', '..', 'lib', 'register.js');
 const SERVER = path.join(__dirname, 'server.js');
 const OTEL = path.join(__dirname, 'otel.js');
 
-// Warm-up by request count, not time: on a loaded machine a slow variant would otherwise enter the
-// measurement less optimised than a fast one. With 500 requests the variants with more code (the
-// kit) were still being compiled during the measurement on Node 24 under load 15 (1.3-1.6x their
-// CPU per request after 2,000); quick mode warms up with 1,500. The full run has 6 runtimes x
-// 5 repetitions x 19 variants to fit in ~40 minutes on a machine where a server gets ~300 req/s,
-// hence 600 and a 0.8 s measurement there: its ratios carry that compilation noise.
-const serverConfig = { quick: { warmupRequests: 1500, durationS: 1 }, full: { warmupRequests: 600, durationS: 0.8 } };
+// Servers are measured at steady state. A fixed warm-up of a few hundred or thousand requests
+// measures JIT compilation and heap growth instead, and those last longer for a variant with more
+// code: on a quiet machine (Node 24, Fastify) every variant's CPU per request still fell by ~25 %
+// between 10,000 and 40,000 requests, the kit's most. So each server is loaded in windows of
+// `windowRequests` until two successive windows' CPU per request agree within `tolerance`
+// (bench/lib/execute.js, settle), then measured for `durationS`.
+const settle = (windowRequests) => ({ windowRequests, minWindows: 3, maxWindows: 8, tolerance: 0.03 });
+const serverConfig = { quick: { settle: settle(4000), durationS: 1 }, full: { settle: settle(5000), durationS: 1.5 } };
 
 const WORKLOADS = {
   fastify: {
@@ -77,8 +78,8 @@ const WORKLOADS = {
     reference: 'als',
     target: { variant: 'ctxframe', frame: 0.85, carrier: 1.0 },
     config: {
-      quick: { requests: 1000, warmup: 1000, depth: 20, concurrency: 10 },
-      full: { requests: 500, warmup: 600, depth: 20, concurrency: 10 },
+      quick: { requests: 2000, warmup: 4000, depth: 20, concurrency: 10 },
+      full: { requests: 2000, warmup: 4000, depth: 20, concurrency: 10 },
     },
   },
 };

@@ -114,7 +114,10 @@ function markdown(data) {
     'repetition (same repetition, same runtime) and the median is shown with the min–max of the repetitions. CPU is the ' +
     'server process\'s user + system time per request (for the OpenTelemetry workload, the process\'s CPU per request), ' +
     'which does not depend on how fast the load generator is. Every variant checks what it reads (request id, tenant, ' +
-    'user and an added value per request; each span\'s parent), and a run with any wrong answer is refused.', '');
+    'user and an added value per request; each span\'s parent), and a run with any wrong answer is refused. ' +
+    'Servers are measured at steady state: each is first loaded in windows of requests until two successive windows\' ' +
+    'CPU per request agree within 3 % (at most 8 windows; the windows are in results.json), then measured; the ' +
+    'OpenTelemetry workload runs its warm-up requests first.', '');
   out.push('## Targets', '');
   out.push('Kit CPU per request ÷ the reference on the same runtime; ✓ met, ✗ missed, (✗) missed but the min–max range includes the target.', '');
   const targetRows = Object.keys(WORKLOADS).filter((w) => runtimes.some((rt) => rt.summary.workloads[w])).map((w) => {

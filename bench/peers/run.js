@@ -89,7 +89,9 @@ function pin(opts) {
 
 function brief(result) {
   if (result.error) return `ERROR ${result.error.slice(0, 200)}`;
-  return Object.entries(result.metrics).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ');
+  const settled = result.load && result.load['settling windows (cpu µs/req)'];
+  return Object.entries(result.metrics).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ') +
+    (settled ? ` (settled over ${settled.length} windows: ${settled.join(', ')})` : '');
 }
 
 async function benchRuntime(runtime, opts, reps) {

@@ -2,7 +2,9 @@
 // Owns: the server process of one HTTP measurement of the peers benchmark.
 //   node [flags] bench/peers/server.js '{"variant":"<framework>:<mechanism>[+register]", ...}'
 // Speaks bench/lib/server.js's line protocol: prints `PORT <n>`, then answers `mark` with
-// `MARKED` (start counting requests and CPU) and `report` with the BENCH-RESULT line, then exits.
+// `MARKED` (start counting requests and CPU), `sample` with `SAMPLE <cpu µs/req> <requests>` since
+// the last mark (and marks again: the runner's settling windows, see bench/lib/execute.js) and
+// `report` with the BENCH-RESULT line, then exits.
 // Metrics: server CPU µs per request (user + system of this process) and req/s. A request whose
 // handler read a wrong context answers 500, and the runner refuses a measurement with any.
 
@@ -32,6 +34,11 @@ async function main() {
     if (command === 'mark') {
       mark = { requests, cpu: process.cpuUsage(), start: process.hrtime.bigint() };
       process.stdout.write('MARKED\n');
+    } else if (command === 'sample') {
+      const cpu = process.cpuUsage(mark.cpu);
+      const n = requests - mark.requests;
+      mark = { requests, cpu: process.cpuUsage(), start: process.hrtime.bigint() };
+      process.stdout.write(`SAMPLE ${(cpu.user + cpu.system) / n} ${n}\n`);
     } else if (command === 'report') {
       const cpu = process.cpuUsage(mark.cpu);
       const ms = Number(process.hrtime.bigint() - mark.start) / 1e6;
