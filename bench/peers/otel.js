@@ -99,6 +99,14 @@ function verify(spans, depth) {
   }
 }
 
+// The exporter answers each export on a timer (InMemorySpanExporter: setTimeout 0), and the
+// processor holds the span until it answers. Requests that only await promises never let the event
+// loop reach its timers: every span of the run, and the context each timer captured, would stay
+// alive, and the run would measure the garbage collector on a heap growing by ~70 KB per request
+// (600 MB after 9,000 requests) instead of the context manager. A service returns to the event loop
+// between requests; so does every batch here, on a timer that runs after the exporter's.
+const afterPendingTimers = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 async function run(n) {
   const { depth, concurrency } = config;
   for (let done = 0; done < n; done += concurrency) {
@@ -107,6 +115,7 @@ async function run(n) {
     for (const spans of await Promise.all(batch)) verify(spans, depth);
     if (exporter.getFinishedSpans().length !== concurrency * (depth + 1)) wrong('the exporter missed spans');
     exporter.reset();
+    await afterPendingTimers();
   }
   return Math.ceil(n / concurrency) * concurrency;
 }
