@@ -21,7 +21,16 @@ Object.defineProperty(SafeMap.prototype, Symbol.iterator, {
   value: Map.prototype.entries, writable: true, configurable: true,
 });
 
+// What Reflect.apply(fn, null, args) throws for a fn that is not callable, from a function only
+// that case reaches: it stays unoptimized, so the TypeError reads as the built-in's ("Function.
+// prototype.apply was called on #<Object>, ...") and not as a hot, optimized caller's, whose
+// inlined call reports "ReflectApply is not a function".
+function applyNotCallable(fn, args) {
+  return ReflectApply(fn, null, args);
+}
+
 module.exports = {
+  applyNotCallable,
   FinalizationRegistry,
   MapPrototypeDelete: uncurryThis(Map.prototype.delete),
   MapPrototypeGet: uncurryThis(Map.prototype.get),

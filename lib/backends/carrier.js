@@ -11,7 +11,7 @@
 // entries made while it is disabled do not carry it.
 
 const { executionAsyncResource } = require('node:async_hooks');
-const { ObjectIs, ReflectApply } = require('../primordials');
+const { ObjectIs, ReflectApply, applyNotCallable } = require('../primordials');
 const { createKey, setDisabled } = require('../frame/keys');
 const {
   storeIn, hasEntry, entriesWith, entriesWithStore, entriesWithout, entriesWithEntryOf,
@@ -68,6 +68,7 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
+    if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const resource = carrier.resource();
     const outer = carrier.read(resource);
     if (ObjectIs(store, this.#storeIn(outer))) return ReflectApply(fn, null, args);
@@ -93,6 +94,7 @@ class AsyncLocalStorage {
   }
 
   exit(fn, ...args) {
+    if (typeof fn !== 'function') return applyNotCallable(fn, args);
     if (!this.#enabled) return ReflectApply(fn, null, args);
     this.disable();
     // The built-in stops propagating a disabled storage, so async work

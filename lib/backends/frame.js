@@ -9,7 +9,7 @@
 // extra. Semantics follow Node's own
 // lib/internal/async_local_storage/async_context_frame.js.
 
-const { ObjectIs, ReflectApply } = require('../primordials');
+const { ObjectIs, ReflectApply, applyNotCallable } = require('../primordials');
 const { createKey } = require('../frame/keys');
 const { kEntries, storeInFrame, frameWith, restored } = require('../frame/frame');
 const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
@@ -44,6 +44,7 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
+    if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const outer = current();
     const key = this.#key;
     const prior = storeInFrame(outer, key, this.#defaultValue);

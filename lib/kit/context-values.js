@@ -23,6 +23,8 @@ const { describe, fieldPath } = require('../json-safe.js');
 const { getOwnPropertyDescriptor, getOwnPropertySymbols, getPrototypeOf, keys: objectKeys,
   defineProperty, freeze, hasOwn } = Object;
 const ObjectPrototype = Object.prototype;
+const { isArray: ArrayIsArray } = Array;
+const { isFinite: NumberIsFinite } = Number;
 
 const stringBound = (s) => 6 * s.length + 2;
 const NUMBER_BOUND = 24;
@@ -31,7 +33,8 @@ const NUMBER_BOUND = 24;
 //   copyDeep(value, path): the JSON-safety walker — a deep-frozen, validated copy of an object
 //     or array, or a CTXFRAME_INVALID_CONTEXT error naming the path
 //   invalid(path, reason[, cause]) / tooLarge(bytes): the errors to throw
-// -> { produce(ctx), extend(outer, partial, outerWins), adopt(fields), isProduced(ctx) }
+// -> { produce(ctx), extend(outer, partial, outerWins), merge(own, ownBound, partial),
+//      adopt(fields[, bound]), isProduced(ctx) }
 function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
   // Contexts this type produced carry #bound: an upper bound of their JSON size (<= maxBytes).
   class Produced extends ReturnsItsArgument {
@@ -75,23 +78,33 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
   // `outer`, frozen. An undefined field removes it. outerWins: fields `outer` has are kept.
   function extend(outer, partial, outerWins) {
     const outerBound = boundOf(outer);
-    let next;
-    let bound;
     if (outerBound === undefined) {
       // Not one of ours (a store someone put in the storage directly): nothing is known about it.
-      next = {};
+      const next = {};
       for (const key of objectKeys(outer)) setField(next, key, outer[key]);
-      bound = 0;
-    } else {
-      next = { ...outer };
-      bound = outerBound;
+      addFields(next, 0, partial, outerWins ? outer : null);
+      return produce(next);
     }
+    const next = { ...outer };
+    return register(next, addFields(next, outerBound, partial, outerWins ? outer : null));
+  }
+
+  // Ingress: `own` is a new plain object of fields the caller built from values it validated
+  // itself (strings), `ownBound` an upper bound of their JSON size; `partial`'s fields are added
+  // where `own` has none, then the result is frozen. No copy of `own` is made.
+  function merge(own, ownBound, partial) {
+    return register(own, addFields(own, ownBound, partial, own));
+  }
+
+  // Adds the fields of `partial` (validated here) onto `next`, a new unfrozen object; `keep`
+  // (or null): an object whose own fields are not replaced. Returns next's new size bound.
+  function addFields(next, bound, partial, keep) {
     let at; // the key being read, for the error a Proxy trap turns into
     try {
       // A Proxy is refused before any of its traps runs, as the walker does.
       const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
         : getPrototypeOf(partial);
-      if ((proto !== ObjectPrototype && proto !== null) || Array.isArray(partial)) {
+      if ((proto !== ObjectPrototype && proto !== null) || ArrayIsArray(partial)) {
         throw invalid('partial', `${describe(partial)} (expected a plain object)`);
       }
       if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
@@ -102,53 +115,56 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
         const desc = getOwnPropertyDescriptor(partial, key);
         if (desc === undefined) continue; // a Proxy listed a key it does not have
         if (!('value' in desc)) throw invalid(fieldPath('partial', key), 'accessor property (getter/setter)');
-        if (outerWins && hasOwn(outer, key)) continue;
+        if (keep !== null && hasOwn(keep, key)) continue;
         const value = desc.value;
-        if (value === undefined) {
-          if (hasOwn(next, key)) delete next[key];
-          continue;
-        }
-        let checked = value;
         let valueBound;
         switch (typeof value) {
           case 'string':
-            valueBound = stringBound(value);
+            valueBound = 6 * value.length + 2;
             break;
           case 'boolean':
             valueBound = 5;
             break;
           case 'number':
-            if (!Number.isFinite(value)) throw invalid(fieldPath('ctx', key), `non-finite number ${value}`);
+            if (!NumberIsFinite(value)) throw invalid(fieldPath('ctx', key), `non-finite number ${value}`);
             valueBound = NUMBER_BOUND;
             break;
+          case 'undefined':
+            if (hasOwn(next, key)) delete next[key];
+            continue;
           default:
             if (value === null) {
               valueBound = 4;
             } else {
-              checked = copyDeep(value, fieldPath('ctx', key)); // objects, arrays; refuses the rest
-              valueBound = exactBytes(checked);
+              const checked = copyDeep(value, fieldPath('ctx', key)); // objects, arrays; refuses the rest
+              setField(next, key, checked);
+              bound += 6 * key.length + 4 + exactBytes(checked);
+              continue;
             }
         }
-        setField(next, key, checked);
-        bound += stringBound(key) + 2 + valueBound;
+        if (key === '__proto__') setField(next, key, value);
+        else next[key] = value;
+        bound += 6 * key.length + 4 + valueBound;
       }
     } catch (err) {
       if (err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('CTXFRAME_')) throw err;
       throw invalid(at === undefined ? 'partial' : fieldPath('partial', at), 'reading it threw', err); // a Proxy trap
     }
-    if (outerBound === undefined) return produce(next);
-    return register(next, bound + 2);
+    return bound + 2;
   }
 
   // Fields ingress built from values it validated itself (ids, trace fields, all strings):
-  // frozen as they are, measured by bound.
-  function adopt(fields) {
-    let bound = 2;
-    for (const key of objectKeys(fields)) bound += stringBound(key) + 2 + stringBound(fields[key]);
+  // frozen as they are, measured by `bound` (an upper bound the caller computed) or by their
+  // keys and values.
+  function adopt(fields, bound) {
+    if (bound === undefined) {
+      bound = 2;
+      for (const key of objectKeys(fields)) bound += stringBound(key) + 2 + stringBound(fields[key]);
+    }
     return register(fields, bound);
   }
 
-  return { produce, extend, adopt, isProduced: (ctx) => boundOf(ctx) !== undefined };
+  return { produce, extend, merge, adopt, isProduced: (ctx) => boundOf(ctx) !== undefined };
 }
 
 // `new (class extends ReturnsItsArgument { #field })(obj)` installs #field on obj itself.
@@ -170,4 +186,4 @@ function setField(target, key, value) {
 // Context types -> their values (for ingress, which may be handed any context type).
 const byType = new WeakMap();
 
-module.exports = { createContextValues, byType };
+module.exports = { createContextValues, byType, stringBound };

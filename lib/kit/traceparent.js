@@ -31,19 +31,25 @@ function isValidTraceFlags(value) {
 // version-traceId-parentId-flags, each lowercase hex: the version-00 fields every version starts with.
 const TRACEPARENT_PREFIX_RE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/;
 
+function isHexAt(str, i) {
+  const c = str.charCodeAt(i);
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102); // 0-9 a-f
+}
+
 // parseTraceparent('00-<32 hex>-<16 hex>-<2 hex>') -> { version, traceId, parentId, traceFlags } | null
 // Runs on every request ingress sees: one regular expression test and three slices.
 function parseTraceparent(header) {
   try {
     if (typeof header !== 'string') return null;
-    // HTTP allows optional whitespace around a field value; Node already trims it.
-    const value = header.trim();
+    // HTTP allows optional whitespace around a field value; Node already trims it (a value
+    // that starts and ends with a hex digit has none to trim).
+    const value = isHexAt(header, 0) && isHexAt(header, header.length - 1) ? header : header.trim();
     const length = value.length;
     if (length < 55 || length > MAX_TRACEPARENT_LENGTH || !TRACEPARENT_PREFIX_RE.test(value)) return null;
     const version = value.slice(0, 2);
     if (version === 'ff') return null;
     // Version 00 is exactly 55 characters; a higher version may append fields after a '-'.
-    if (length > 55 && (version === '00' || value[55] !== '-')) return null;
+    if (length > 55 && (version === '00' || value.charCodeAt(55) !== 45 /* - */)) return null;
     const traceId = value.slice(3, 35);
     const parentId = value.slice(36, 52);
     if (traceId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return null;

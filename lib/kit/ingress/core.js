@@ -7,9 +7,10 @@
 
 const { randomUUID } = require('node:crypto');
 const { apply: ReflectApply } = Reflect;
+const { isArray: ArrayIsArray } = Array;
 const { performance } = require('node:perf_hooks');
-const { AsyncLocalStorage } = require('../../index.js');
-const { byType } = require('../context-values.js');
+const { AsyncResource } = require('node:async_hooks');
+const { byType, stringBound } = require('../context-values.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
 const { invalidArgType, invalidArgValue, emitWarning } = require('../../errors.js');
 const { validateOptions, validateHeaderName, validateOptionalFunction, validateBoolean,
@@ -46,9 +47,9 @@ function normalizeOptions(options) {
     newTraceFlags,
     metrics,
     adopt: values ? values.adopt : context.freeze,
-    merge: values ?
-      (base, fields) => values.extend(base, fields, true) :
-      (base, fields) => context.freeze(Object.assign(Object.create(null), fields, base)),
+    // own: a second copy of the ingress fields, not frozen; its fields win over resolve()'s.
+    merge: values ? values.merge :
+      (own, ownBound, fields) => context.freeze(Object.assign(Object.create(null), fields, own)),
   };
 }
 
@@ -57,24 +58,57 @@ function singleHeader(value) {
 }
 
 // The fields ingress owns: requestId and trace context. resolve() cannot override them.
-function ingressFields(opts, headers) {
+// IngressRequest reads the headers once (readIngress) and builds the fields object from what it
+// read (newFields) as often as it needs one: the base context and, when resolve() adds fields,
+// the merged one; each is one object literal of a fixed shape, its size bound summed once.
+const REQUEST_ID_BOUND = stringBound('requestId') + 2; // + the id's own bound
+const NEW_TRACE_BOUND = fieldBound('traceId', 32) + fieldBound('spanId', 16) + fieldBound('traceFlags', 2);
+const CONTINUED_TRACE_BOUND = NEW_TRACE_BOUND + fieldBound('parentSpanId', 16);
+const TRACE_STATE_BOUND = stringBound('traceState') + 2; // + the state's own bound
+
+function fieldBound(key, length) {
+  return stringBound(key) + 2 + 6 * length + 2;
+}
+
+function readIngress(request, opts, headers) {
   const inboundId = singleHeader(headers[opts.header]);
-  const fields = { requestId: isValidRequestId(inboundId) ? inboundId : randomUUID() };
-  if (!opts.trace) return fields;
-  const parent = parseTraceparent(singleHeader(headers.traceparent));
-  if (parent) {
-    fields.traceId = parent.traceId;
-    fields.spanId = newSpanId();
-    fields.parentSpanId = parent.parentId;
-    fields.traceFlags = parent.traceFlags;
-    const state = singleHeader(headers.tracestate);
-    if (state !== undefined && isValidTracestate(state)) fields.traceState = state;
-  } else {
-    fields.traceId = newTraceId();
-    fields.spanId = newSpanId();
-    fields.traceFlags = opts.newTraceFlags;
+  const requestId = isValidRequestId(inboundId) ? inboundId : randomUUID();
+  request.requestId = requestId;
+  let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
+  if (opts.trace) {
+    const parent = parseTraceparent(singleHeader(headers.traceparent));
+    if (parent) {
+      request.traceId = parent.traceId;
+      request.spanId = newSpanId();
+      request.parentSpanId = parent.parentId;
+      request.traceFlags = parent.traceFlags;
+      bound += CONTINUED_TRACE_BOUND;
+      const state = singleHeader(headers.tracestate);
+      if (state !== undefined && isValidTracestate(state)) {
+        request.traceState = state;
+        bound += TRACE_STATE_BOUND + stringBound(state);
+      }
+    } else {
+      request.traceId = newTraceId();
+      request.spanId = newSpanId();
+      request.traceFlags = opts.newTraceFlags;
+      bound += NEW_TRACE_BOUND;
+    }
   }
-  return fields;
+  request.bound = bound;
+}
+
+function newFields(r) {
+  if (r.traceId === undefined) return { requestId: r.requestId };
+  if (r.parentSpanId === undefined) {
+    return { requestId: r.requestId, traceId: r.traceId, spanId: r.spanId, traceFlags: r.traceFlags };
+  }
+  if (r.traceState === undefined) {
+    return { requestId: r.requestId, traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId,
+      traceFlags: r.traceFlags };
+  }
+  return { requestId: r.requestId, traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId,
+    traceFlags: r.traceFlags, traceState: r.traceState };
 }
 
 function errorBody(error, requestId, message) {
@@ -107,43 +141,57 @@ function reportError(opts, err, where) {
 }
 
 // Makes every event a request/response emits run in the snapshot taken inside the request's
-// context: body 'data'/'end', 'finish', 'close' and the listeners frameworks attach to them.
-// An event nobody listens to is emitted as it is: there is nothing to run in the context.
-function bindEmitter(emitter, runInContext) {
+// context (what AsyncLocalStorage.snapshot() captures: one AsyncResource, shared by both): body
+// 'data'/'end', 'finish', 'close' and the listeners frameworks attach to them. An event nobody
+// listens to is emitted as it is: there is nothing to run in the context.
+function bindEmitter(emitter, resource) {
   const originalEmit = emitter.emit;
   emitter.emit = function emitInRequestContext(event) {
     if (this.listenerCount(event) === 0) return ReflectApply(originalEmit, this, arguments);
-    return runInContext(ReflectApply, originalEmit, this, arguments);
+    return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
   };
 }
 
 // Inside the request's context: bind its events to it, then continue the chain.
 function bindAndProceed(request) {
-  const runInContext = AsyncLocalStorage.snapshot();
-  bindEmitter(request.req, runInContext);
-  bindEmitter(request.res, runInContext);
-  return request.adapter.proceed();
+  const resource = new AsyncResource('bound-anonymous-fn');
+  bindEmitter(request.req, resource);
+  bindEmitter(request.res, resource);
+  return request.adapter.proceed(request);
 }
 
-// One request on its way in: its context, its metrics record and what ends it.
+// One request on its way in: its context, its metrics record and what ends it. `request`, `next`
+// and `reply` are the framework's own (what resolve() receives, what continues the chain, Fastify's
+// reply), read by the adapter's methods.
 class IngressRequest {
-  constructor(opts, req, res, adapter) {
+  constructor(opts, req, res, adapter, request, next, reply) {
     this.opts = opts;
     this.req = req;
     this.res = res;
     this.adapter = adapter;
+    this.request = request;
+    this.next = next;
+    this.reply = reply;
     this.record = opts.metrics ? newRecord() : null; // metrics only when asked for
-    this.base = opts.adopt(ingressFields(opts, req.headers)); // ingress-owned fields
+    this.requestId = undefined;
+    this.traceId = undefined;
+    this.spanId = undefined;
+    this.parentSpanId = undefined;
+    this.traceFlags = undefined;
+    this.traceState = undefined;
+    this.bound = 0;
+    readIngress(this, opts, req.headers);
+    this.base = opts.adopt(newFields(this), this.bound); // ingress-owned fields
     this.ctx = this.base; // base + resolve()'s fields, once resolved
     this.ended = false;
   }
 
-  // The one place a request enters its context: fn(...args) runs with `ctx` in the context
-  // type's storage and, when metrics are on, the request's record in the metrics storage.
-  run(ctx, fn, ...args) {
+  // The one place a request enters its context: fn(arg) runs with `ctx` in the context type's
+  // storage and, when metrics are on, the request's record in the metrics storage.
+  run(ctx, fn, arg) {
     const { record } = this;
-    if (record === null) return this.opts.context.storage.run(ctx, fn, ...args);
-    return this.opts.context.storage.run(ctx, () => metricsStorage.run(record, fn, ...args));
+    if (record === null) return this.opts.context.storage.run(ctx, fn, arg);
+    return this.opts.context.storage.run(ctx, () => metricsStorage.run(record, fn, arg));
   }
 
   // After resolve(): merge its fields (ingress-owned ones win), check the tenant, then run the
@@ -151,11 +199,12 @@ class IngressRequest {
   proceed(fields) {
     const { opts } = this;
     if (fields !== undefined && fields !== null) {
-      if (typeof fields !== 'object' || Array.isArray(fields)) {
+      if (typeof fields !== 'object' || ArrayIsArray(fields)) {
         return this.fail(invalidArgType('resolve() result', 'an object, null or undefined', fields), 'resolve');
       }
       try {
-        this.ctx = opts.merge(this.base, fields); // validates only resolve()'s fields
+        // A new copy of the ingress fields plus resolve()'s, which alone are validated.
+        this.ctx = opts.merge(newFields(this), this.bound, fields);
       } catch (err) {
         return this.fail(err, 'resolve');
       }
@@ -172,11 +221,11 @@ class IngressRequest {
 
   reject(status, body) {
     const { adapter, res } = this;
-    return this.run(this.ctx, () => (adapter.reject ? adapter.reject(status, body) : sendJson(res, status, body)));
+    return this.run(this.ctx, () => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
   }
 
   fail(err, where) {
-    this.run(this.ctx, reportError, this.opts, err, where);
+    this.run(this.ctx, () => reportError(this.opts, err, where));
     return this.reject(500, errorBody('internal_error', this.ctx.requestId, 'The request could not be processed.'));
   }
 
@@ -189,7 +238,7 @@ class IngressRequest {
     if (!opts.onRequestEnd) return;
     const summary = {
       method: req.method,
-      route: routeOf(this.adapter, req),
+      route: routeOf(this),
       path: pathOf(typeof req.originalUrl === 'string' ? req.originalUrl : req.url), // Express rewrites req.url
       status: res.statusCode,
       durationMs: performance.now() - record.start,
@@ -208,37 +257,39 @@ class IngressRequest {
   }
 }
 
-// createIngressCore(options) -> { enter(req, res, adapter), options }
-// adapter: {
-//   request:  what resolve() receives (node req, Fastify request, Koa ctx),
-//   proceed(): continue the chain (called inside the context; its result is returned),
-//   reject(status, body): send an error response (default: raw JSON on res),
-//   route(): the route pattern when the response ends (default: the path),
+// createIngressCore(options) -> { enter(req, res, adapter, request, next, reply), options }
+// adapter (one per integration, shared by its requests; each method gets the IngressRequest):
+// {
+//   proceed(r): continue the chain (called inside the context; its result is returned),
+//   reject(r, status, body): send an error response (default: raw JSON on res),
+//   route(r): the route pattern when the response ends (default: the path),
 // }
+// request: what resolve() receives (Fastify request, Koa ctx; default: req); next, reply: kept
+// on the IngressRequest for the adapter.
 function createIngressCore(options) {
   const opts = normalizeOptions(options);
 
-  function enter(req, res, adapter) {
-    const request = new IngressRequest(opts, req, res, adapter);
-    if (opts.responseHeader && !res.headersSent) res.setHeader(opts.header, request.base.requestId);
+  function enter(req, res, adapter, request, next, reply) {
+    const r = new IngressRequest(opts, req, res, adapter, request, next, reply);
+    if (opts.responseHeader && !res.headersSent) res.setHeader(opts.header, r.requestId);
     // The end of a request matters to onRequestEnd and to requestEnd's subscribers (present
     // when the request starts) only: no listeners otherwise.
     if (opts.onRequestEnd || requestEnd.hasSubscribers) {
-      res.once('finish', () => request.end(false));
-      res.once('close', () => request.end(true)); // only counts when 'finish' never came
+      res.once('finish', () => r.end(false));
+      res.once('close', () => r.end(true)); // only counts when 'finish' never came
     }
 
-    if (!opts.resolve) return request.proceed(undefined);
+    if (!opts.resolve) return r.proceed(undefined);
     let resolved;
     try {
-      resolved = request.run(request.base, opts.resolve, adapter.request === undefined ? req : adapter.request);
+      resolved = r.run(r.base, opts.resolve, request === undefined ? req : request);
     } catch (err) {
-      return request.fail(err, 'resolve');
+      return r.fail(err, 'resolve');
     }
     if (isThenable(resolved)) {
-      return Promise.resolve(resolved).then((fields) => request.proceed(fields), (err) => request.fail(err, 'resolve'));
+      return Promise.resolve(resolved).then((fields) => r.proceed(fields), (err) => r.fail(err, 'resolve'));
     }
-    return request.proceed(resolved);
+    return r.proceed(resolved);
   }
 
   return { enter, options: opts };
@@ -250,10 +301,11 @@ function pathOf(url) {
   return q === -1 ? url : url.slice(0, q);
 }
 
-function routeOf(adapter, req) {
+function routeOf(request) {
+  const { adapter, req } = request;
   if (adapter.route) {
     try {
-      const route = adapter.route();
+      const route = adapter.route(request);
       if (typeof route === 'string' && route.length > 0) return route;
     } catch {
       // a framework without route info: fall back to the path

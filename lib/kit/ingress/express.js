@@ -13,15 +13,16 @@ function expressRoute(req) {
   return `${req.baseUrl || ''}${route.path}`;
 }
 
+const adapter = {
+  proceed: (r) => r.next(),
+  route: (r) => expressRoute(r.req),
+};
+
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);
   return function ctxframeRequestContext(req, res, next) {
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
-    const result = core.enter(req, res, {
-      request: req,
-      proceed: () => next(),
-      route: () => expressRoute(req),
-    });
+    const result = core.enter(req, res, adapter, req, next, undefined);
     if (isThenable(result)) {
       result.then(undefined, next);
     }

@@ -13,6 +13,14 @@ function fastifyRoute(request) {
   return request.routerPath; // Fastify 4
 }
 
+const adapter = {
+  proceed: (r) => r.next(),
+  reject: (r, status, body) => {
+    r.reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+  },
+  route: (r) => fastifyRoute(r.request),
+};
+
 function fastifyRequestContext(fastify, options, done) {
   let core;
   try {
@@ -27,14 +35,7 @@ function fastifyRequestContext(fastify, options, done) {
   // hook, the body parser, the handler, onSend and onResponse are created inside it.
   fastify.addHook('onRequest', function ctxframeOnRequest(request, reply, next) {
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
-    const result = core.enter(request.raw, reply.raw, {
-      request,
-      proceed: () => next(),
-      reject: (status, body) => {
-        reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-      },
-      route: () => fastifyRoute(request),
-    });
+    const result = core.enter(request.raw, reply.raw, adapter, request, next, reply);
     if (isThenable(result)) {
       result.then(undefined, next);
     }

@@ -27,10 +27,10 @@ function handleFailure(core, req, res, err) {
   }
 }
 
-function callGuarded(core, req, res, fn, args) {
+function callGuarded(core, req, res, fn) {
   let result;
   try {
-    result = fn(...args);
+    result = fn();
   } catch (err) {
     handleFailure(core, req, res, err);
     return undefined;
@@ -44,12 +44,11 @@ function callGuarded(core, req, res, fn, args) {
 // createIngress(options) -> ingress(req, res, next): next() runs inside the request's context.
 function createIngress(options) {
   const core = createIngressCore(options);
+  const adapter = { proceed: (r) => callGuarded(core, r.req, r.res, r.next) };
   function ingress(req, res, next) {
     validateFunction('next', next);
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
-    const result = core.enter(req, res, {
-      proceed: () => callGuarded(core, req, res, next, []),
-    });
+    const result = core.enter(req, res, adapter, undefined, next, undefined);
     if (isThenable(result)) {
       result.then(undefined, (err) => handleFailure(core, req, res, err));
     }

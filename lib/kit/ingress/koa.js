@@ -6,33 +6,37 @@ const { createIngressCore } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
 const { isValidRequestId } = require('../../validators.js');
 
+// Koa's default error handler clears every header, then sets err.headers: keep the id.
+function keepRequestId(ctx, header, err) {
+  const requestId = ctx.res.getHeader(header);
+  if (requestId !== undefined && err !== null && typeof err === 'object') {
+    try {
+      err.headers = Object.assign({}, err.headers, { [header]: requestId });
+    } catch {
+      // a frozen error object keeps its own headers
+    }
+  }
+  throw err;
+}
+
+const koaAdapter = (header) => ({
+  proceed: (r) => r.next().then(undefined, (err) => keepRequestId(r.request, header, err)),
+  reject: (r, status, body) => {
+    const ctx = r.request;
+    ctx.status = status;
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = JSON.stringify(body);
+  },
+  // @koa/router sets ctx._matchedRoute (string) and ctx.routerPath
+  route: (r) => (typeof r.request._matchedRoute === 'string' ? r.request._matchedRoute : r.request.routerPath),
+});
+
 function requestContextMiddleware(options) {
   const core = createIngressCore(options);
-  const header = core.options.header;
+  const adapter = koaAdapter(core.options.header);
   return function ctxframeRequestContext(ctx, next) {
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
-    return core.enter(ctx.req, ctx.res, {
-      request: ctx,
-      proceed: () => next().then(undefined, (err) => {
-        // Koa's default error handler clears every header, then sets err.headers: keep the id.
-        const requestId = ctx.res.getHeader(header);
-        if (requestId !== undefined && err !== null && typeof err === 'object') {
-          try {
-            err.headers = Object.assign({}, err.headers, { [header]: requestId });
-          } catch {
-            // a frozen error object keeps its own headers
-          }
-        }
-        throw err;
-      }),
-      reject: (status, body) => {
-        ctx.status = status;
-        ctx.type = 'application/json; charset=utf-8';
-        ctx.body = JSON.stringify(body);
-      },
-      // @koa/router sets ctx._matchedRoute (string) and ctx.routerPath
-      route: () => (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : ctx.routerPath),
-    });
+    return core.enter(ctx.req, ctx.res, adapter, ctx, next, undefined);
   };
 }
 
