@@ -12,9 +12,10 @@
 
 const { executionAsyncResource } = require('node:async_hooks');
 const { ObjectIs, ReflectApply, applyNotCallable } = require('../primordials');
-const { createKey, setDisabled } = require('../frame/keys');
+const { createKey, setDisabled, anyDisabled } = require('../frame/keys');
 const {
-  storeIn, hasEntry, entriesWith, entriesWithStore, entriesWithout, entriesWithEntryOf,
+  indexOf, storeIn, hasEntry, entriesWithAt, entriesWith, entriesWithStore, entriesWithout,
+  entriesWithEntryOf,
 } = require('../frame/entries');
 const { carrier } = require('../carrier-store');
 const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
@@ -71,9 +72,13 @@ class AsyncLocalStorage {
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const resource = carrier.resource();
     const outer = carrier.read(resource);
-    if (ObjectIs(store, this.#storeIn(outer))) return ReflectApply(fn, null, args);
+    const key = this.#key;
+    // One scan finds our pair, for the early return and for the copy.
+    const at = outer === undefined ? -1 : indexOf(outer, key);
+    const prior = at === -1 || !this.#enabled ? this.#defaultValue : outer[at + 1];
+    if (ObjectIs(store, prior)) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
-    const inner = entriesWithStore(outer, this.#key, store);
+    const inner = entriesWithAt(outer, at, key, store, anyDisabled());
     carrier.write(resource, inner);
     try {
       return ReflectApply(fn, null, args);

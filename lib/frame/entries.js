@@ -1,15 +1,20 @@
 'use strict';
 // Entries: the arrays that hold a frame's stores, [key, store, key, store, ...]
-// with one pair per storage entered in that frame, and nothing for the others.
-// A frame is as long as the number of storages it carries, whatever the
-// number of storages that exist or have existed; finding a store is a scan of
-// those few keys (with one storage: one identity check). The carrier backend
-// uses entries arrays as its frames; the frame backend wraps them in a Frame
-// (frame.js).
+// with one pair per storage entered in that frame, and nothing for the others;
+// the newest storage last. A frame is as long as the number of storages it
+// carries, whatever the number of storages that exist or have existed;
+// finding a store is a scan of those few keys (with one storage: one identity
+// check). The carrier backend uses entries arrays as its frames; the frame
+// backend wraps them in a Frame (frame.js).
 //
 // Every function returns a fresh array: an entries array that a continuation
-// may have captured is never written. Copies drop the entries of collected
-// storages, and `withStore` also those of disabled ones (keys.js).
+// may have captured is never written. A copy that changes a store is V8's
+// own slice() and one write; one that adds a storage is one array of the final
+// size filled in one pass that also checks every storage is still alive
+// (measured cheaper than slice() and push(), a spread, or pushing pair by
+// pair). A frame that grows drops the entries of collected storages, and a
+// carrier frame made while a storage is disabled drops the disabled ones
+// (keys.js).
 
 const { anyDisabled } = require('./keys');
 
@@ -34,42 +39,62 @@ function hasEntry(entries, key) {
   return entries !== undefined && indexOf(entries, key) !== -1;
 }
 
-// [key, value] followed by the pairs of `entries` whose storages are alive (and, when
-// `dropDisabled`, enabled), without key's own. The newest storage first: it is the one a
-// getStore() inside the run() that made this frame looks for.
-function withFirst(key, value, entries, dropDisabled) {
-  const next = [key, value];
+// The pairs of `entries` whose storages are alive (and, when `dropDisabled`,
+// enabled), without key's own, then [key, value].
+function withKept(entries, key, value, dropDisabled) {
+  const next = [];
   for (let i = 0; i < entries.length; i += 2) {
     const other = entries[i];
     if (other !== key && other.live && !(dropDisabled && other.disabled)) {
       next.push(other, entries[i + 1]);
     }
   }
+  next.push(key, value);
+  return next;
+}
+
+// `entries`, where key has no pair, with [key, value] added last: one array of
+// the final size, filled in the pass that checks every storage is alive; the
+// one place a frame grows, so the one place it sheds collected storages.
+function withAdded(entries, key, value) {
+  const length = entries.length;
+  const next = new Array(length + 2);
+  for (let i = 0; i < length; i += 2) {
+    const other = entries[i];
+    if (!other.live) return withKept(entries, key, value, false);
+    next[i] = other;
+    next[i + 1] = entries[i + 1];
+  }
+  next[length] = key;
+  next[length + 1] = value;
+  return next;
+}
+
+// `entries` with key -> value, where `at` is indexOf(entries, key): callers
+// that have scanned already pass what they found. `dropDisabled` sheds the
+// disabled storages too.
+function entriesWithAt(entries, at, key, value, dropDisabled) {
+  if (entries === undefined || (entries.length === 2 && at === 0)) {
+    return [key, value]; // one storage, the common case: a literal, at its final size
+  }
+  if (dropDisabled) return withKept(entries, key, value, true);
+  if (at === -1) return withAdded(entries, key, value);
+  const next = entries.slice();
+  next[at + 1] = value;
   return next;
 }
 
 function entriesWith(entries, key, value) {
-  if (entries === undefined || entries.length === 0 ||
-      (entries.length === 2 && entries[0] === key)) {
-    return [key, value]; // one storage, the common case: a literal, at its final size
-  }
-  const at = indexOf(entries, key);
-  if (at !== -1) {
-    const next = entries.slice();
-    next[at + 1] = value;
-    return next;
-  }
-  // A storage new to this frame: the one place a frame grows, so the one
-  // place it sheds collected storages.
-  return withFirst(key, value, entries, false);
+  if (entries === undefined || (entries.length === 2 && entries[0] === key)) return [key, value];
+  return entriesWithAt(entries, indexOf(entries, key), key, value, false);
 }
 
 // entriesWith(), leaving out every disabled storage (the carrier's run() and
 // enterWith(): frames made while a storage is disabled do not carry it). Cost
 // in the size of the frame, not in the number of disabled storages.
 function entriesWithStore(entries, key, value) {
-  if (!anyDisabled() || entries === undefined) return entriesWith(entries, key, value);
-  return withFirst(key, value, entries, true);
+  if (entries === undefined || (entries.length === 2 && entries[0] === key)) return [key, value];
+  return entriesWithAt(entries, indexOf(entries, key), key, value, anyDisabled());
 }
 
 function entriesWithout(entries, key) {
@@ -95,5 +120,6 @@ function* livePairs(entries) {
 }
 
 module.exports = {
-  storeIn, hasEntry, entriesWith, entriesWithStore, entriesWithout, entriesWithEntryOf, livePairs,
+  indexOf, storeIn, hasEntry, entriesWithAt, entriesWith, entriesWithStore, entriesWithout,
+  entriesWithEntryOf, livePairs,
 };

@@ -11,6 +11,7 @@
 
 const assert = require('node:assert');
 const path = require('node:path');
+const { backend } = require('ctxframe');
 const { runNode, describeChild } = require('../support/core-child.js');
 
 const CASE = path.join(__dirname, 'fixtures', 'memory-case.js');
@@ -60,6 +61,14 @@ describe('core: memory', function () {
     const { ours, note } = await both('reused slot never shows a dead storage value');
     assert.deepStrictEqual(ours, { oldCollected: true, leaked: [], checked: 8 * 64, inFreshRun: ['NEW'] }, note);
   });
+
+  // Reads ctxframe's own entries, so not on the `builtin` backend (CTXFRAME_BACKEND=builtin).
+  if (backend !== 'builtin') {
+    it('a frame that grew a pair for each of 1,000 storages sheds them once they are collected, when it next grows', async function () {
+      const ours = await memoryCase('ctxframe', 'collected storages shed when a frame grows');
+      assert.deepStrictEqual(ours, { collected: true, marked: true, grown: 2000, beforeShed: 2000, shed: 2, kept: 'K', late: 'L' });
+    });
+  }
 
   it('100,000 runs with distinct dropped storages: heap bounded (< +20 MB) and frames do not grow (< +5 MB per 200)', async function () {
     const ours = await memoryCase('ctxframe', '100k distinct storages');
