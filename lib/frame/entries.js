@@ -1,7 +1,8 @@
 'use strict';
 // Entries: the arrays that hold a frame's stores, [key, store, key, store, ...]
 // with one pair per storage entered in that frame, and nothing for the others;
-// the newest storage last. A frame is as long as the number of storages it
+// the newest storage first: it is the one a getStore() inside the run() that
+// made the frame looks for. A frame is as long as the number of storages it
 // carries, whatever the number of storages that exist or have existed;
 // finding a store is a scan of those few keys (with one storage: one identity
 // check). The carrier backend uses entries arrays as its frames; the frame
@@ -39,34 +40,33 @@ function hasEntry(entries, key) {
   return entries !== undefined && indexOf(entries, key) !== -1;
 }
 
-// The pairs of `entries` whose storages are alive (and, when `dropDisabled`,
-// enabled), without key's own, then [key, value].
+// [key, value] followed by the pairs of `entries` whose storages are alive
+// (and, when `dropDisabled`, enabled), without key's own.
 function withKept(entries, key, value, dropDisabled) {
-  const next = [];
+  const next = [key, value];
   for (let i = 0; i < entries.length; i += 2) {
     const other = entries[i];
     if (other !== key && other.live && !(dropDisabled && other.disabled)) {
       next.push(other, entries[i + 1]);
     }
   }
-  next.push(key, value);
   return next;
 }
 
-// `entries`, where key has no pair, with [key, value] added last: one array of
-// the final size, filled in the pass that checks every storage is alive; the
-// one place a frame grows, so the one place it sheds collected storages.
+// [key, value] followed by `entries`, where key has no pair: one array of the
+// final size, filled in the pass that checks every storage is alive; the one
+// place a frame grows, so the one place it sheds collected storages.
 function withAdded(entries, key, value) {
   const length = entries.length;
   const next = new Array(length + 2);
+  next[0] = key;
+  next[1] = value;
   for (let i = 0; i < length; i += 2) {
     const other = entries[i];
     if (!other.live) return withKept(entries, key, value, false);
-    next[i] = other;
-    next[i + 1] = entries[i + 1];
+    next[i + 2] = other;
+    next[i + 3] = entries[i + 1];
   }
-  next[length] = key;
-  next[length + 1] = value;
   return next;
 }
 
