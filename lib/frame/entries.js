@@ -9,13 +9,13 @@
 // backend wraps them in a Frame (frame.js).
 //
 // Every function returns a fresh array: an entries array that a continuation
-// may have captured is never written. A copy that changes a store is V8's
-// own slice() and one write; one that adds a storage is one array of the final
-// size filled in one pass that also checks every storage is still alive
-// (measured cheaper than slice() and push(), a spread, or pushing pair by
-// pair). A frame that grows drops the entries of collected storages, and a
-// carrier frame made while a storage is disabled drops the disabled ones
-// (keys.js).
+// may have captured is never written, and every array is packed: a copy that
+// changes a store is V8's own slice() and one write, one that adds a storage
+// [key, value] and a push() per pair kept (measured: an array preallocated to
+// its final size is holey, and every later scan and copy of it pays for that;
+// a spread or slice() then push() cost more). A frame that grows drops the
+// entries of collected storages, and a carrier frame made while a storage is
+// disabled drops the disabled ones (keys.js).
 
 const { anyDisabled } = require('./keys');
 
@@ -53,32 +53,16 @@ function withKept(entries, key, value, dropDisabled) {
   return next;
 }
 
-// [key, value] followed by `entries`, where key has no pair: one array of the
-// final size, filled in the pass that checks every storage is alive; the one
-// place a frame grows, so the one place it sheds collected storages.
-function withAdded(entries, key, value) {
-  const length = entries.length;
-  const next = new Array(length + 2);
-  next[0] = key;
-  next[1] = value;
-  for (let i = 0; i < length; i += 2) {
-    const other = entries[i];
-    if (!other.live) return withKept(entries, key, value, false);
-    next[i + 2] = other;
-    next[i + 3] = entries[i + 1];
-  }
-  return next;
-}
-
 // `entries` with key -> value, where `at` is indexOf(entries, key): callers
-// that have scanned already pass what they found. `dropDisabled` sheds the
-// disabled storages too.
+// that have scanned already pass what they found. A storage new to the frame
+// is the one place a frame grows, so the one place it sheds collected
+// storages; `dropDisabled` sheds the disabled ones on every copy.
 function entriesWithAt(entries, at, key, value, dropDisabled) {
   if (entries === undefined || (entries.length === 2 && at === 0)) {
     return [key, value]; // one storage, the common case: a literal, at its final size
   }
   if (dropDisabled) return withKept(entries, key, value, true);
-  if (at === -1) return withAdded(entries, key, value);
+  if (at === -1) return withKept(entries, key, value, false);
   const next = entries.slice();
   next[at + 1] = value;
   return next;
