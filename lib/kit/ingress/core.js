@@ -47,9 +47,10 @@ function normalizeOptions(options) {
     newTraceFlags,
     metrics,
     adopt: values ? values.adopt : context.freeze,
-    // own: a second copy of the ingress fields, not frozen; its fields win over resolve()'s.
+    // own: a new copy of the ingress fields, not frozen; its fields win over resolve()'s. A
+    // context type of its own merges onto the base its freeze() made, as it always did.
     merge: values ? values.merge :
-      (own, ownBound, fields) => context.freeze(Object.assign(Object.create(null), fields, own)),
+      (own, ownBound, fields, base) => context.freeze(Object.assign(Object.create(null), fields, base)),
   };
 }
 
@@ -204,7 +205,7 @@ class IngressRequest {
       }
       try {
         // A new copy of the ingress fields plus resolve()'s, which alone are validated.
-        this.ctx = opts.merge(newFields(this), this.bound, fields);
+        this.ctx = opts.merge(newFields(this), this.bound, fields, this.base);
       } catch (err) {
         return this.fail(err, 'resolve');
       }
