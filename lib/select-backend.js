@@ -16,7 +16,11 @@
 
 const asyncHooks = require('node:async_hooks');
 
-const { warnOnce } = require('./errors');
+// lib/errors.js is loaded only when there is something to say: every module
+// loaded stays in the heap for the life of the process (docs/design.md).
+function warnOnce(code, message) {
+  require('./errors').warnOnce(code, message);
+}
 
 // Does Node run AsyncLocalStorage on AsyncContextFrame in this process? Asked
 // of the runtime without native code: an AsyncResource keeps the frame it will

@@ -5,7 +5,6 @@
 // (lib/internal/async_local_storage/*.js).
 
 const { AsyncResource } = require('node:async_hooks');
-const { invalidArgType } = require('./errors');
 const { SymbolDispose } = require('./primordials');
 
 // new AsyncLocalStorage(options) -> { defaultValue, name }. Node's
@@ -13,7 +12,7 @@ const { SymbolDispose } = require('./primordials');
 // name is made a string (a Symbol throws, as in Node).
 function parseOptions(options = {}) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType('options', 'of type object', options);
+    throw require('./errors').invalidArgType('options', 'of type object', options); // loaded when needed
   }
   return {
     defaultValue: options.defaultValue,

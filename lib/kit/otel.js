@@ -8,8 +8,9 @@
 
 const { EventEmitter } = require('node:events');
 const { AsyncLocalStorage } = require('../index.js');
-const { invalidArgType } = require('../errors.js');
-const { validateOptions } = require('../validators.js');
+// ../errors.js and ../validators.js are loaded only for options to check or an error to throw:
+// every module loaded stays in the heap for the life of the process (docs/design.md).
+const NO_OPTIONS = Object.freeze({});
 
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
 const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
@@ -47,10 +48,11 @@ class CtxframeContextManager {
   // options.rootContext: the context active() returns outside any with(); defaults to
   // @opentelemetry/api's ROOT_CONTEXT (pass your own if several copies of the api exist).
   constructor(options) {
-    options = validateOptions('options', options);
+    options = options === undefined ? NO_OPTIONS : require('../validators.js').validateOptions('options', options);
     if (options.rootContext !== undefined &&
         (options.rootContext === null || typeof options.rootContext !== 'object')) {
-      throw invalidArgType('options.rootContext', 'an OpenTelemetry Context', options.rootContext);
+      throw require('../errors.js').invalidArgType('options.rootContext', 'an OpenTelemetry Context',
+        options.rootContext);
     }
     this._rootContext = options.rootContext;
     this._storage = new AsyncLocalStorage({ name: 'CtxframeContextManager' });
