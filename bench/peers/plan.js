@@ -22,7 +22,7 @@ const OTEL = path.join(__dirname, 'otel.js');
 // `windowRequests` until two successive windows' CPU per request agree within `tolerance`
 // (bench/lib/execute.js, settle), then measured for `durationS`.
 const settle = (windowRequests) => ({ windowRequests, minWindows: 3, maxWindows: 8, tolerance: 0.03 });
-const serverConfig = { quick: { settle: settle(4000), durationS: 1 }, full: { settle: settle(5000), durationS: 1.5 } };
+const serverConfig = { quick: { settle: settle(4000), durationS: 1 }, full: { settle: settle(4000), durationS: 1 } };
 
 const WORKLOADS = {
   fastify: {
