@@ -117,10 +117,11 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
         if (!('value' in desc)) throw invalid(fieldPath('partial', key), 'accessor property (getter/setter)');
         if (keep !== null && hasOwn(keep, key)) continue;
         const value = desc.value;
+        let checked = value;
         let valueBound;
         switch (typeof value) {
           case 'string':
-            valueBound = 6 * value.length + 2;
+            valueBound = stringBound(value);
             break;
           case 'boolean':
             valueBound = 5;
@@ -136,15 +137,12 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
             if (value === null) {
               valueBound = 4;
             } else {
-              const checked = copyDeep(value, fieldPath('ctx', key)); // objects, arrays; refuses the rest
-              setField(next, key, checked);
-              bound += 6 * key.length + 4 + exactBytes(checked);
-              continue;
+              checked = copyDeep(value, fieldPath('ctx', key)); // objects, arrays; refuses the rest
+              valueBound = exactBytes(checked);
             }
         }
-        if (key === '__proto__') setField(next, key, value);
-        else next[key] = value;
-        bound += 6 * key.length + 4 + valueBound;
+        setField(next, key, checked);
+        bound += stringBound(key) + 2 + valueBound;
       }
     } catch (err) {
       if (err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('CTXFRAME_')) throw err;
