@@ -1,7 +1,8 @@
 'use strict';
-// Test harness for the four ingress shapes: builds the same service on node:http, Express,
-// Fastify and Koa (real servers on 127.0.0.1:0), with a pino logger that reads the request
-// context, and the shared "500 in flight" isolation check. Not a test file itself.
+// Test harness for the ingress shapes: builds the same service on node:http, Express (as its first
+// middleware, and around the whole app), Fastify and Koa (real servers on 127.0.0.1:0), with a
+// pino logger that reads the request context, and the shared "500 in flight" isolation check.
+// Not a test file itself.
 
 const assert = require('node:assert/strict');
 const http = require('node:http');
@@ -11,7 +12,7 @@ const pino = require('pino');
 const { requestContext } = require('ctxframe/context');
 const { count, requestMetrics } = require('ctxframe/http');
 
-const KINDS = ['http', 'express', 'fastify', 'koa'];
+const KINDS = ['http', 'express', 'express-app', 'fastify', 'koa'];
 
 // A pino logger whose mixin adds the current context; lines are parsed into `lines`.
 function captureLogger() {
@@ -166,11 +167,12 @@ async function startService(kind, ingressOptions = {}) {
         stream.pipe(res);
       });
     }, options));
-  } else if (kind === 'express') {
+  } else if (kind === 'express' || kind === 'express-app') {
+    // express: the middleware, first; express-app: withRequestContext around the whole app.
     const express = require('express');
-    const { requestContextMiddleware } = require('ctxframe/express');
+    const { requestContextMiddleware, withRequestContext } = require('ctxframe/express');
     const app = express();
-    app.use(requestContextMiddleware(options));
+    if (kind === 'express') app.use(requestContextMiddleware(options));
     app.use(express.json());
     app.use((req, res, next) => { res.on('finish', () => logger.info({ where: 'finish' }, 'finish')); next(); });
     app.get('/boom', () => { throw new Error('handler boom'); });
@@ -185,7 +187,7 @@ async function startService(kind, ingressOptions = {}) {
     app.use((err, req, res, next) => { // eslint-disable-line no-unused-vars
       res.status(500).json({ error: err.message, requestId: requestContext.get('requestId') });
     });
-    server = http.createServer(app);
+    server = http.createServer(kind === 'express' ? app : withRequestContext(app, options));
   } else if (kind === 'fastify') {
     const Fastify = require('fastify');
     const { fastifyRequestContext } = require('ctxframe/fastify');

@@ -1,12 +1,13 @@
 // Compiled (never run) by test/types.test.js with `tsc --strict`: every entry
 // point resolves through package.json "exports" to its types, the main uses
 // type-check, and the misuses marked @ts-expect-error are rejected.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AsyncLocalStorage, backend } from 'ctxframe';
 import * as register from 'ctxframe/register';
 import { createContext, requestContext } from 'ctxframe/context';
 import { parseTraceparent, formatTraceparent, newTraceId, newSpanId } from 'ctxframe/traceparent';
 import { withRequestContext, count, requestMetrics } from 'ctxframe/http';
-import { requestContextMiddleware as expressMiddleware } from 'ctxframe/express';
+import { requestContextMiddleware as expressMiddleware, withRequestContext as expressAround } from 'ctxframe/express';
 import { fastifyRequestContext } from 'ctxframe/fastify';
 import { requestContextMiddleware as koaMiddleware } from 'ctxframe/koa';
 import { pinoMixin, PINO_KEYS } from 'ctxframe/pino';
@@ -65,8 +66,14 @@ pinoMixin({ reservedKeys: 'message' });
 // @ts-expect-error no test seam in the public API
 jobs.resetWarningsForTesting();
 
+// ctxframe/express around the whole app: a (req, res) handler in, one out.
+const expressServer: (req: IncomingMessage, res: ServerResponse) => void =
+  expressAround((req, res) => { res.end(); }, { resolve: (req) => ({ tenantId: req.headers['x-tenant-id'] as string }) });
+// @ts-expect-error the app is a request handler
+expressAround('app');
+
 export const used = [sum, id, which, sameClass, tenant, parsed, header, handler, manager, payload,
-  processor, plugin, out, again, code, expressMiddleware, fastifyRequestContext, koaMiddleware,
+  processor, plugin, out, again, code, expressMiddleware, expressServer, fastifyRequestContext, koaMiddleware,
   pinoMixin, contextFormat, contextQueue, contextProcessor, postWithContext, onContextMessage,
   ResourcePool, timedOut, logMixin, loggerKeys];
 
