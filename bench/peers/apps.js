@@ -7,6 +7,9 @@
 //     none    no context: the hook/middleware computes the same ids and passes them on the request
 //     kit     ctxframe's ingress with its defaults (id kept or made, echoed, trace continuation,
 //             resolve() for tenant and user) and requestContext.current()/with() in the handler
+//     kit-notrace  the same with `trace: false`: what trace continuation costs, by difference
+//     kit-server   (express) the kit around the whole app at the server (ctxframe/express's
+//             withRequestContext(app)) instead of as its first middleware
 //     frc     @fastify/request-context (fastify only): defaultStoreValues(req), get/set
 //     als-N   a minimal hand-written AsyncLocalStorage middleware; N libraries each own a storage
 //             and wrap the request in its run() (storage 0 holds the request context); an added
@@ -100,6 +103,9 @@ function noneMechanism() {
   };
 }
 
+const isKit = (name) => name === 'kit' || name === 'kit-notrace';
+const kitOptions = (name) => (name === 'kit' ? { resolve } : { resolve, trace: false });
+
 function kitApi() {
   const { requestContext } = require('ctxframe/context');
   return { read: () => requestContext.current(), add: (fields, fn) => requestContext.with(fields, fn) };
@@ -134,11 +140,11 @@ function httpApp(name) {
     res.setHeader('content-type', 'text/plain');
     res.end(body);
   };
-  if (name === 'kit') {
+  if (isKit(name)) {
     const { withRequestContext } = require('ctxframe/http');
     const api = kitApi();
     const handler = (req, res) => work(api, req.headers).then((body) => answer(res, body), (err) => fail(res, err));
-    return { server: http.createServer(withRequestContext(handler, { resolve })), backend: require('ctxframe').backend };
+    return { server: http.createServer(withRequestContext(handler, kitOptions(name))), backend: require('ctxframe').backend };
   }
   const mech = mechanism(name);
   const server = http.createServer((req, res) => {
@@ -157,8 +163,15 @@ function expressApp(name) {
   app.set('x-powered-by', false);
   let api;
   let backend;
-  if (name === 'kit') {
-    app.use(require('ctxframe/express').requestContextMiddleware({ resolve }));
+  let wrapApp = (handler) => handler;
+  if (name === 'kit-server') {
+    const { withRequestContext } = require('ctxframe/express');
+    wrapApp = (handler) => withRequestContext(handler, kitOptions('kit'));
+    const kit = kitApi();
+    api = () => kit;
+    backend = require('ctxframe').backend;
+  } else if (isKit(name)) {
+    app.use(require('ctxframe/express').requestContextMiddleware(kitOptions(name)));
     const kit = kitApi();
     api = () => kit;
     backend = require('ctxframe').backend;
@@ -175,7 +188,7 @@ function expressApp(name) {
     res.type('text/plain').send(await work(api(req), req.headers));
   });
   app.use((err, req, res, next) => fail(res, err)); // eslint-disable-line no-unused-vars
-  return { server: require('node:http').createServer(app), backend };
+  return { server: require('node:http').createServer(wrapApp(app)), backend };
 }
 
 // ---- Koa 3 -------------------------------------------------------------------------------
@@ -185,8 +198,8 @@ function koaApp(name) {
   app.silent = true;
   let api;
   let backend;
-  if (name === 'kit') {
-    app.use(require('ctxframe/koa').requestContextMiddleware({ resolve }));
+  if (isKit(name)) {
+    app.use(require('ctxframe/koa').requestContextMiddleware(kitOptions(name)));
     const kit = kitApi();
     api = () => kit;
     backend = require('ctxframe').backend;
@@ -212,8 +225,8 @@ function fastifyApp(name) {
   let api;
   let backend;
   let echo = false; // true: the handler echoes the id (mechanisms with no header step of their own)
-  if (name === 'kit') {
-    fastify.register(require('ctxframe/fastify').fastifyRequestContext, { resolve });
+  if (isKit(name)) {
+    fastify.register(require('ctxframe/fastify').fastifyRequestContext, kitOptions(name));
     const kit = kitApi();
     api = () => kit;
     backend = require('ctxframe').backend;

@@ -63,6 +63,8 @@ const short = (rt) => `${rt.label.replace(/^Node /, '')} (${rt.summary.backend})
 const LABELS = {
   none: 'no context (floor)',
   kit: 'ctxframe kit (defaults)',
+  'kit-notrace': 'ctxframe kit, trace: false',
+  'kit-server': 'ctxframe kit around the whole app',
   frc: '@fastify/request-context',
   'frc+register': '@fastify/request-context, -r ctxframe/register',
   'als-1': 'hand-written AsyncLocalStorage middleware',
@@ -159,7 +161,7 @@ function markdown(data) {
 const README_ROWS = [
   ['fastify', 'kit'], ['fastify', 'none'], ['fastify', 'frc+register'],
   ['http', 'kit'], ['http', 'none'], ['http', 'als-20'], ['http', 'als-20+register'], ['http', 'cls'],
-  ['express', 'kit'], ['koa', 'kit'],
+  ['express', 'kit'], ['express', 'kit-server'], ['koa', 'kit'],
   ['otel', 'ctxframe'], ['otel', 'none'], ['otel', 'als+register'], ['otel', 'hooks'],
 ];
 
