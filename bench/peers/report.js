@@ -180,7 +180,7 @@ function readmeTable(data) {
     `Server CPU per request, ratio to the usual choice on the same runtime (lower is cheaper; median of ${meta.reps} ` +
     `interleaved repetitions, each variant in its own process, servers at steady state). Measured ` +
     `${meta.date.slice(0, 10)} on ${meta.machine}, 1-minute load average ${load}` +
-    `${meta.loadDuring && meta.loadDuring.max > 2.5 ? ' on a machine shared with other jobs' : ''}: each ratio's min–max is in the results.`,
+    `${meta.loadDuring && meta.loadDuring.max > 2.5 ? ' (above 2.5 on 2 cores: noisy)' : ''}: each ratio's min–max is in the results.`,
     '',
     mdTable(['', ...runtimes.map(short)], rows),
   ].join('\n');
