@@ -152,12 +152,6 @@ function reportError(opts, err, where) {
 function bindEmitter(emitter, resource) {
   const originalEmit = emitter.emit;
   const listenerCount = emitter.listenerCount;
-  if (typeof listenerCount !== 'function') {
-    emitter.emit = function emitInRequestContext() {
-      return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
-    };
-    return;
-  }
   emitter.emit = function emitInRequestContext(event) {
     if (FunctionPrototypeCall(listenerCount, this, event) === 0) return ReflectApply(originalEmit, this, arguments);
     return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
