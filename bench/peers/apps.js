@@ -104,7 +104,7 @@ function noneMechanism() {
 }
 
 const isKit = (name) => name === 'kit' || name === 'kit-notrace';
-const kitOptions = (name) => (name === 'kit' ? { resolve } : { resolve, trace: false });
+const kitOptions = (name) => (name === 'kit-notrace' ? { resolve, trace: false } : { resolve });
 
 function kitApi() {
   const { requestContext } = require('ctxframe/context');
@@ -166,7 +166,7 @@ function expressApp(name) {
   let wrapApp = (handler) => handler;
   if (name === 'kit-server') {
     const { withRequestContext } = require('ctxframe/express');
-    wrapApp = (handler) => withRequestContext(handler, kitOptions('kit'));
+    wrapApp = (handler) => withRequestContext(handler, kitOptions(name));
     const kit = kitApi();
     api = () => kit;
     backend = require('ctxframe').backend;
