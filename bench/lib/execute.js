@@ -148,4 +148,4 @@ function runOne(runtime, workload, spec, variant, config) {
   return spec.server ? runServer(runtime, workload, spec, variant, config) : Promise.resolve(runPlain(runtime, workload, spec, variant, config));
 }
 
-module.exports = { runOne, load };
+module.exports = { runOne, load, lineReader };

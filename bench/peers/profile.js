@@ -26,7 +26,7 @@ const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { specFor, variantId, WORKLOADS } = require('./plan.js');
 const { loadHeaders } = require('./request.js');
 const { RUNTIMES, prepare, currentRuntime, cleanEnv } = require('../lib/runtimes.js');
-const { load } = require('../lib/execute.js');
+const { load, lineReader } = require('../lib/execute.js');
 const { parseResult } = require('../lib/child.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -77,23 +77,6 @@ function requirePerf() {
   if (res.status !== 0) throw new Error('this needs Linux perf on PATH (Debian: apt-get install linux-perf)');
 }
 
-// Lines of a child's stdout, one per call.
-function lines(stream) {
-  let buffer = '';
-  const ready = [];
-  const waiting = [];
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    buffer += chunk;
-    for (let i; (i = buffer.indexOf('\n')) >= 0; buffer = buffer.slice(i + 1)) {
-      const line = buffer.slice(0, i);
-      if (waiting.length) waiting.shift().resolve(line); else ready.push(line);
-    }
-  });
-  stream.on('end', () => { for (const w of waiting.splice(0)) w.reject(new Error('the server ended early')); });
-  return () => (ready.length ? Promise.resolve(ready.shift()) : new Promise((resolve, reject) => waiting.push({ resolve, reject })));
-}
-
 function exited(child) {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
 }
@@ -106,7 +89,7 @@ async function measure(runtime, opts, variant, dir) {
   const child = spawn(prefix[0] || runtime.bin, [...prefix.slice(1), ...(prefix.length ? [runtime.bin] : []), ...args], {
     env: cleanEnv(), stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const next = lines(child.stdout);
+  const next = lineReader(child.stdout);
   const record = path.join(dir, `${variant}.data`);
   const stat = path.join(dir, `${variant}.stat`);
   try {
