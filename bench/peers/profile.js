@@ -31,6 +31,7 @@ const { parseResult } = require('../lib/child.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HZ = 2000;
+const ATTACH_MS = 500;
 const SYSCALLS = ['read', 'writev', 'write', 'epoll_wait', 'epoll_pwait'];
 
 function parseArgs(argv) {
@@ -100,12 +101,13 @@ async function measure(runtime, opts, variant, dir) {
       if (r.errors || r.non2xx) throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
     };
     check(await load(url, { duration: opts.warmup, requests: loadHeaders() }), 'warm-up');
-    child.stdin.write('mark\n');
-    if ((await next()) !== 'MARKED') throw new Error('the server did not mark');
     const perfs = [
       spawn('perf', ['record', '-q', '-g', '-e', 'cpu-clock', '-F', String(HZ), '-p', String(child.pid), '-o', record], { stdio: 'ignore' }),
       spawn('perf', ['stat', '-x', ',', '-e', SYSCALLS.map((s) => `syscalls:sys_enter_${s}`).join(','), '-p', String(child.pid), '-o', stat], { stdio: 'ignore' }),
     ];
+    await new Promise((resolve) => setTimeout(resolve, ATTACH_MS)); // perf attaches to an idle server
+    child.stdin.write('mark\n');
+    if ((await next()) !== 'MARKED') throw new Error('the server did not mark');
     check(await load(url, { duration: opts.seconds, requests: loadHeaders() }), 'measured window');
     child.stdin.write('report\n');
     let result = null;
