@@ -26,17 +26,23 @@ function warnOnce(code, message) {
 // of the runtime without native code: an AsyncResource keeps the frame it will
 // restore in an own `context_frame` symbol property (Node 22+, whatever the
 // mode); with our own frame there, a built-in storage sees it inside
-// runInAsyncScope() only if Node really switches frames. getStore() of a
-// storage that never ran has no side effect on async_hooks runtimes.
+// runInAsyncScope() only if Node really switches frames. The probe storage is
+// disabled afterwards: Node 24's async_hooks storage enables itself in its
+// constructor, and an enabled storage stays in Node's list, copying its store
+// onto every async resource the process ever creates.
 function runtimeHasFrames() {
   const { AsyncLocalStorage, AsyncResource } = asyncHooks; // Node decides its mode on this read
   const resource = new AsyncResource('CTXFRAME_PROBE', { requireManualDestroy: true });
   const key = Object.getOwnPropertySymbols(resource).find((s) => s.description === 'context_frame');
   if (key === undefined) return false; // Node 20: no AsyncContextFrame at all
   const probe = new AsyncLocalStorage();
-  const marker = {};
-  resource[key] = { has: (k) => k === probe, get: (k) => (k === probe ? marker : undefined) };
-  return resource.runInAsyncScope(() => probe.getStore()) === marker;
+  try {
+    const marker = {};
+    resource[key] = { has: (k) => k === probe, get: (k) => (k === probe ? marker : undefined) };
+    return resource.runInAsyncScope(() => probe.getStore()) === marker;
+  } finally {
+    probe.disable();
+  }
 }
 
 // The same question asked through the native slot functions (the check the
