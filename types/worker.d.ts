@@ -1,6 +1,10 @@
 // Types for ctxframe/worker — the request context across worker_threads messages and workerData.
 import type { ContextType } from './context';
-import type { MessagePort, Worker, TransferListItem } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+/** One entry of a transfer list, as the installed @types/node declares `worker.postMessage()`'s
+ * (its own name for it changed: `TransferListItem` up to @types/node 24, gone in 26). */
+export type TransferListItem = NonNullable<Parameters<Worker['postMessage']>[1]>[number];
 
 export interface WorkerContextOptions {
   /** The context to read / run in. Default: requestContext from ctxframe/context. */
