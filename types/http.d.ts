@@ -45,7 +45,9 @@ export interface IngressOptions<Req = IncomingMessage> {
   tenantField?: string;
   /** Continue/start W3C trace context (traceId, spanId, parentSpanId, traceFlags, traceState). Default true. */
   trace?: boolean;
-  /** traceFlags for a trace started here. Default "00". */
+  /** traceFlags for a trace started here. Default "01": sampled, what OpenTelemetry's default sampler
+   * (ParentBased(AlwaysOn)) decides for a trace it starts. With "00", services that follow their
+   * parent's decision record nothing for these requests. */
   newTraceFlags?: string;
   /** Called (inside the request's context) when the response finishes or closes early. Turns metrics on. */
   onRequestEnd?: (summary: RequestSummary) => void;

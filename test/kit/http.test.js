@@ -52,7 +52,7 @@ describe('kit/http', () => {
       context: Other, header: 'X-Correlation-Id', trace: false, responseHeader: false,
       resolve: (req) => ({ organizationId: req.headers['x-org'] || null }), requireTenant: true, tenantField: 'organizationId',
     }));
-    const traced = await serve(withRequestContext((req, res) => res.end(JSON.stringify(requestContext.current())), { newTraceFlags: '01' }));
+    const traced = await serve(withRequestContext((req, res) => res.end(JSON.stringify(requestContext.current())), { newTraceFlags: '00' }));
     try {
       const res = await fetch(`${service.url}/`, { headers: { 'x-correlation-id': 'corr-1', 'x-request-id': 'ignored', 'x-org': 'o1' } });
       const body = await res.json();
@@ -62,7 +62,7 @@ describe('kit/http', () => {
       assert.equal(denied.status, 400);
       assert.equal((await denied.json()).requestId, 'corr-2');
       const t = await (await fetch(`${traced.url}/`)).json();
-      assert.equal(t.traceFlags, '01');
+      assert.equal(t.traceFlags, '00');
     } finally {
       await service.close();
       await traced.close();

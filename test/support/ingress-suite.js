@@ -104,7 +104,7 @@ function ingressSuite(kind) {
         assert.match(body.ctx.spanId, /^[0-9a-f]{16}$/);
         assert.equal(body.ctx.parentSpanId, undefined);
         assert.equal(body.ctx.traceState, undefined);
-        assert.equal(body.ctx.traceFlags, '00');
+        assert.equal(body.ctx.traceFlags, '01'); // a new trace is sampled (docs/ingress.md)
         traces.add(body.ctx.traceId);
       }
       assert.equal(traces.size, 4);

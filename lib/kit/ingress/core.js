@@ -22,7 +22,7 @@ const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
 function normalizeOptions(options) {
   options = validateOptions('options', options);
   const header = options.header === undefined ? 'x-request-id' : options.header;
-  const newTraceFlags = options.newTraceFlags === undefined ? '00' : options.newTraceFlags;
+  const newTraceFlags = options.newTraceFlags === undefined ? '01' : options.newTraceFlags; // sampled: docs/ingress.md
   if (typeof newTraceFlags !== 'string' || !/^[0-9a-f]{2}$/.test(newTraceFlags)) {
     throw invalidArgValue('options.newTraceFlags', newTraceFlags, 'must be two lowercase hex characters');
   }
