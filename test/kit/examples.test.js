@@ -1,6 +1,9 @@
 'use strict';
 // The examples/ services, each started exactly as documented (`node examples/<name>.js`, PORT=0)
 // in a child process and hit with real requests; their stdout log lines are checked.
+// test/package/examples.test.js runs this file again with CTXFRAME_EXAMPLES_APP set to an app that
+// installed the packed tarball: each example then starts as `node node_modules/ctxframe/examples/
+// <name>.js` from that app (docs/ingress.md#examples).
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -11,8 +14,12 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 
 // Starts an example, resolves once it logged "listening" with its URL.
+const APP = process.env.CTXFRAME_EXAMPLES_APP;
+
 function startExample(file) {
-  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '../../examples', file)], {
+  const script = APP ? path.join('node_modules', 'ctxframe', 'examples', file) : path.join(__dirname, '../../examples', file);
+  const child = spawn(process.execPath, [...process.execArgv, script], {
+    cwd: APP || process.cwd(),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
