@@ -9,7 +9,8 @@
 //   winston), then test/types/entry-points.ts — every entry point — compiled as a CommonJS .ts and
 //   as an ES module .mts under `strict`, `skipLibCheck: false`, `noEmit` with
 //     module nodenext (moduleResolution nodenext), and
-//     module preserve + moduleResolution bundler.
+//     module preserve + moduleResolution bundler, and
+//     module esnext + moduleResolution bundler.
 //   The file's @ts-expect-error lines must be errors, as test/types.test.js checks with the
 //   checkout's own TypeScript.
 // Installs share the npm cache (.cache/pm/npm-cache, as scripts/package-test.js) and run two at a
@@ -32,6 +33,7 @@ const PARALLEL = 2;
 const CONFIGS = {
   nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
   bundler: { module: 'preserve', moduleResolution: 'bundler' },
+  'bundler-esnext': { module: 'esnext', moduleResolution: 'bundler' }, // what Vite's templates use
 };
 
 function npmEnv() {
@@ -124,10 +126,10 @@ async function main() {
         console.log(`${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status})`}`);
       }));
     });
-    console.log('\n| TypeScript | @types/node | install (s) | nodenext | bundler |\n|---|---|---|---|---|');
+    console.log(`\n| TypeScript | @types/node | install (s) | ${Object.keys(CONFIGS).join(' | ')} |\n|---|---|---|${Object.keys(CONFIGS).map(() => '---|').join('')}`);
     for (const c of combos) {
       const cell = (config) => (failures.includes(`${c.label}, module ${config}`) ? 'FAIL' : c.installed ? 'ok' : '-');
-      console.log(`| ${ts[c.t]} | ${typesNode[c.n]} | ${c.installSeconds} | ${cell('nodenext')} | ${cell('bundler')} |`);
+      console.log(`| ${ts[c.t]} | ${typesNode[c.n]} | ${c.installSeconds} | ${Object.keys(CONFIGS).map(cell).join(' | ')} |`);
     }
   } catch (err) {
     check('types matrix ran', false, err.stack);
