@@ -26,7 +26,7 @@
 //      the runtime itself does not let finish (Bun: the unhandledRejection one) passes only when
 //      both sides end in the same state with the same log.
 //
-//   node scripts/bun-deno-test.js [--runtimes bun,deno] [--only <scenario file>:<name>,…]
+//   node scripts/bun-deno-test.js [--runtimes bun,deno] [--only <text in "<file>:<scenario name>">]
 // Last lines: "bun: N passed, N failed", "deno: N passed, N failed", then
 // "bun-deno: N passed, N failed"; exit 1 when anything failed.
 
@@ -144,9 +144,11 @@ process.on('warning', (w) => { if (String(w.code).startsWith('CTXFRAME_')) warni
 const ctxframe = require('ctxframe');
 const path = require('node:path');
 const als = new ctxframe.AsyncLocalStorage();
+const nativeFile = path.join(path.dirname(require.resolve('ctxframe')), 'native.js');
 als.run('ctx', () => setTimeout(() => {
   const store = als.getStore();
-  setImmediate(() => console.log(JSON.stringify({ backend: ctxframe.backend, store, warnings,
+  const native = require.cache[nativeFile] ? require(nativeFile).path || null : null;
+  setImmediate(() => console.log(JSON.stringify({ backend: ctxframe.backend, store, warnings, native,
     file: path.relative(process.cwd(), require.resolve('ctxframe')) })));
 }, 1));
 `;
@@ -246,7 +248,7 @@ async function parity(name, bin, app, env, only, facts) {
     const scenarios = require(path.join(app, 'test', 'core', 'scenarios', `${file}.js`));
     for (const [scenario, def] of Object.entries(scenarios)) {
       const id = `${file}:${scenario}`;
-      if (only && !only.includes(id)) continue;
+      if (only && !id.includes(only)) continue;
       jobs.push({ file, scenario, def, id });
     }
   }
@@ -276,7 +278,7 @@ async function main() {
   const args = process.argv.slice(2);
   const arg = (flag) => { const i = args.indexOf(flag); return i === -1 ? null : args[i + 1].split(','); };
   const names = arg('--runtimes') || Object.keys(RUNTIMES);
-  const only = arg('--only');
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-bun-deno-'));
   fs.mkdirSync(path.join(work, 'home'));
@@ -324,6 +326,7 @@ async function main() {
       check("require('ctxframe'): backend carrier, a context across a timer, from node_modules",
         cjs.status === 0 && cjsOut.backend === 'carrier' && cjsOut.store === 'ctx' && /^node_modules\/ctxframe\/lib\/index\.js$/.test(cjsOut.file || ''), cjs.out.slice(-1500));
       check('no CTXFRAME_* warning', !/CTXFRAME_/.test(cjs.stderr) && (cjsOut.warnings || []).length === 0, cjs.stderr.slice(-1500));
+      check('no native part loaded (the tarball has prebuilds; neither runtime needs one)', cjs.status === 0 && cjsOut.native === null, `loaded ${cjsOut.native}`);
       const esm = run(bin, rt.args('load.mjs'), { cwd: app, env });
       const esmOut = lastJson(esm.stdout) || {};
       check("import { AsyncLocalStorage } from 'ctxframe': carrier, the same class as require's, a context across await",
