@@ -57,8 +57,8 @@ function hasAvx2() {
 // runs and its outcome is printed with the reason. Remove an entry once it is fixed.
 const KNOWN_DEFECTS = {
   'deno/limits:stack overflow inside nested run(): every level sees its own store, at every stack offset':
-    'ctxframe (carrier) showed a deeper level\'s store at 175 of ~200 levels in 1 of 3 runs here, ' +
-    "Deno's own built-in 0; likely cause, not yet confirmed or fixed: on Deno carrier writes through " +
+    "ctxframe (carrier) showed a deeper level's store at some levels in 2 of 4 runs here (175 and 1 " +
+    "of ~200), Deno's own built-in at none; likely cause, not yet confirmed or fixed: on Deno carrier writes through " +
     "the built-in's public enterWith() (on Node a plain property write), which a stack overflow can " +
     'interrupt while a run() unwinds',
 };
