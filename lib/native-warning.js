@@ -22,6 +22,7 @@ const TAIL = 'Running on the carrier backend: correct, but slower than frame on 
 // node_modules holds us.
 function packageManager(root) {
   if (root.split(path.sep).includes('.pnpm')) return 'pnpm';
+  if (root.split(path.sep).includes('.yarn')) return 'yarn'; // Plug'n'Play: .yarn/unplugged/…
   for (let dir = root; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     if (path.basename(dir) !== 'node_modules') continue;
     const app = path.dirname(dir);

@@ -1,5 +1,5 @@
 'use strict';
-// Owns: building the native addon (gyp/binding.gyp -> ctxframe.node) for one Node ABI, for this
+// Owns: building the native addon (binding.gyp, or gyp/binding.gyp in the package -> ctxframe.node) for one Node ABI, for this
 // machine or cross-compiled for another arch, and installing it where lib/native.js looks.
 //
 //   node scripts/build.js [--node <path>] [--if-missing] [--verbose]
@@ -11,7 +11,7 @@
 //
 // Headers are never downloaded: node-gyp gets --nodedir = a Node prefix holding
 // include/node/node_api.h (distribution nodes and the npm node-linux-* packages both have it).
-// Builds share gyp/build, so they are serialised with a lock file (native/.build.lock).
+// Builds share build/ (gyp/build in the package), so they are serialised with a lock file (native/.build.lock).
 // CFLAGS/CXXFLAGS/LDFLAGS from the environment reach the compiler (sanitizer builds) unless the
 // caller passes `cleanFlags` (the prebuilds do).
 
@@ -20,7 +20,9 @@ const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const GYP_DIR = path.join(ROOT, 'gyp');
+// The directory node-gyp runs in: the checkout's top level, or gyp/ in the installed package (where
+// scripts/pack-gyp.js put binding.gyp, away from the package root that yarn would build).
+const GYP_DIR = fs.existsSync(path.join(ROOT, 'binding.gyp')) ? ROOT : path.join(ROOT, 'gyp');
 const NATIVE_DIR = path.join(ROOT, 'native');
 const LOCK_PATH = path.join(NATIVE_DIR, '.build.lock');
 const LOCK_WAIT_MS = 10 * 60 * 1000;
@@ -135,7 +137,7 @@ function pidAlive(pid) {
   }
 }
 
-// One build at a time in this package directory (gyp/build is shared).
+// One build at a time in this package directory (build/ is shared).
 function acquireLock() {
   fs.mkdirSync(NATIVE_DIR, { recursive: true });
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -179,7 +181,7 @@ function reasonFrom(log) {
 //   arch      target arch (default this machine's); another arch cross-compiles with `env`'s CC/CXX
 //   label     for messages, e.g. "node v24.21.0 (abi 137)"
 //   out       where the .node goes
-//   ifMissing skip when `out` is newer than gyp/ and src/
+//   ifMissing skip when `out` is newer than binding.gyp and src/
 //   env       extra environment (cross compilers); cleanFlags drops CFLAGS & co first
 //   logPath   where node-gyp's output goes (kept when the build fails)
 function build({ nodedir, arch = process.arch, label, out, ifMissing = false, verbose = false, env = {}, cleanFlags = false, logPath }) {

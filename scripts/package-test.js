@@ -2,18 +2,23 @@
 // Owns: the package test (`npm run test:package`, run by .ci/run): what a user gets from the packed
 // tarball, not from the checkout.
 //   1. `npm pack` once (prepack builds every prebuild); the tarball must hold each prebuild with the
-//      right ELF e_machine, no root binding.gyp and no install-time script.
+//      right ELF e_machine, no install-time script, and the gyp file as gyp/binding.gyp, not at the
+//      root (yarn 1 and 4 build a root binding.gyp whatever "gypfile": false says; see
+//      scripts/pack-gyp.js); after packing, the checkout holds no gyp/ again.
 //   2. Fresh apps (own package.json, empty npm user and global config, a private HOME) install the
-//      tarball with npm 11 (the system one), npm 12 and pnpm (both pinned, fetched from the npm
-//      registry into .cache/pm/) on Node 20, 22, 24 and 26, at their defaults, with no compiler on
-//      PATH, and with --ignore-scripts: the install exits 0, `require('ctxframe').backend` is the
-//      expected one per runtime mode and no CTXFRAME_* warning is printed.
+//      tarball with npm 11 (the system one), npm 12, pnpm, yarn 1 and yarn 4 with its node-modules
+//      and Plug'n'Play linkers (all pinned, fetched from the npm registry into .cache/pm/; yarn 4
+//      told to use the npm registry, its cache inside the run's directory) on Node 20, 22, 24 and
+//      26, at their defaults, with no compiler on PATH, and with scripts off (--ignore-scripts;
+//      yarn 4: --mode=skip-build): the install exits 0 and builds nothing (no node-gyp in its
+//      output, no build/ in the installed package), `require('ctxframe').backend` is the expected
+//      one per runtime mode, a context survives a timer, and no CTXFRAME_* warning is printed.
 //   3. Where a warning is due (an AsyncContextFrame runtime whose prebuild was deleted): one warning
 //      for main + 3 workers, naming the platform/libc/ABI and the package manager's command;
 //      `ctxframe-build` without a compiler exits 1 and the warning then names its log; with one, it
 //      builds and the app runs on `frame`; on Node 20 it has nothing to build.
 //
-//   node scripts/package-test.js [--only npm11,npm12,pnpm] [--nodes 20,22,24,26]
+//   node scripts/package-test.js [--only npm11,npm12,pnpm,yarn1,yarn4,yarn4-pnp] [--nodes 20,22,24,26]
 // Last line: "package: N passed, N failed"; exit 1 when anything failed.
 
 const fs = require('node:fs');
@@ -22,10 +27,11 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ensureNode, elfMachine, ELF_MACHINE } = require('./fetch-node.js');
 const { PREBUILDS } = require('./prebuild.js');
+const { packedText } = require('./pack-gyp.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const PM_CACHE = path.join(ROOT, '.cache', 'pm');
-const PINNED_PM = { npm: '12.2.2', pnpm: '12.21.0' };
+const PINNED_PM = { npm: '12.2.2', pnpm: '12.21.0', yarn1: '1.22.22', yarn4: '4.18.1' };
 const CA_FILE = '/etc/ssl/certs/ca-certificates.crt';
 const SYSTEM_NPM = fs.realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim());
 
@@ -71,6 +77,16 @@ function packageManagers() {
   const npm12 = fetchPackage(`npm@${PINNED_PM.npm}`, `npm-${PINNED_PM.npm}`);
   const pnpmExe = path.join(fetchPackage(`@pnpm/exe.linux-${process.arch}@${PINNED_PM.pnpm}`, `pnpm-exe-${PINNED_PM.pnpm}`), 'pnpm');
   fs.chmodSync(pnpmExe, 0o755);
+  const yarn1 = fetchPackage(`yarn@${PINNED_PM.yarn1}`, `yarn-${PINNED_PM.yarn1}`);
+  const yarn4Dir = fetchPackage(`@yarnpkg/cli-dist@${PINNED_PM.yarn4}`, `yarn-${PINNED_PM.yarn4}`);
+  const yarn4 = {
+    cmd: (node) => [node, path.join(yarn4Dir, 'bin', 'yarn.js')],
+    add: ['add'],
+    spec: (tgz) => `ctxframe@file:${tgz}`,
+    ignoreScripts: ['--mode=skip-build'],
+    exec: [],
+    fix: 'yarn ctxframe-build',
+  };
   return {
     npm11: { label: `npm ${run('npm', ['-v']).stdout.trim()}`, cmd: (node) => [node, SYSTEM_NPM], add: ['install'], exec: ['exec', '--'] },
     npm12: {
@@ -81,7 +97,45 @@ function packageManagers() {
       // npm 12 supports Node ^22.22.2 || ^24.15 || >= 26; on Node 20 it warns and works.
     },
     pnpm: { label: `pnpm ${PINNED_PM.pnpm}`, cmd: () => [pnpmExe], add: ['add'], exec: ['exec'] },
+    yarn1: {
+      label: `yarn ${PINNED_PM.yarn1}`,
+      cmd: (node) => [node, path.join(yarn1, 'bin', 'yarn.js')],
+      add: ['add', '--non-interactive', '--no-progress'],
+      spec: (tgz) => `ctxframe@file:${tgz}`,
+      exec: [],
+      fix: 'yarn ctxframe-build',
+    },
+    yarn4: { ...yarn4, label: `yarn ${PINNED_PM.yarn4} (node-modules)`, linker: 'node-modules' },
+    'yarn4-pnp': { ...yarn4, label: `yarn ${PINNED_PM.yarn4} (pnp)`, linker: 'pnp' },
   };
+}
+
+// Yarn 4's settings for an app: the npm registry, a cache inside the run's directory (no global
+// cache), no telemetry, and installs that may write the lock file even when CI=true.
+function yarnrc(linker, cacheFolder) {
+  return [
+    'npmRegistryServer: "https://registry.npmjs.org"',
+    'enableGlobalCache: false',
+    `cacheFolder: ${JSON.stringify(cacheFolder)}`,
+    'enableTelemetry: false',
+    'enableImmutableInstalls: false',
+    `nodeLinker: ${linker}`,
+    '',
+  ].join('\n');
+}
+
+// The installed package's directory (Plug'n'Play keeps it out of node_modules: unplugged, since it
+// holds .node files).
+function installedDir(pm, app, node, env) {
+  if (pm.linker !== 'pnp') return fs.realpathSync(path.join(app, 'node_modules', 'ctxframe'));
+  const r = run(node, ['-r', './.pnp.cjs', '-p', "require('node:path').dirname(require.resolve('ctxframe/package.json'))"], { cwd: app, env });
+  if (r.status !== 0) throw new Error(`cannot resolve ctxframe under Plug'n'Play: ${r.out}`);
+  return r.stdout.trim();
+}
+
+// How an app's script runs: under Plug'n'Play through its .pnp.cjs (what `yarn node` does).
+function nodeArgs(pm) {
+  return pm.linker === 'pnp' ? ['-r', './.pnp.cjs'] : [];
 }
 
 const MODES = {
@@ -160,11 +214,16 @@ function main() {
   }
   const extra = [...files.keys()].filter((f) => f.startsWith('prebuilds/') && !PREBUILDS.some((p) => p.file === f));
   check('tarball has no other prebuilds', extra.length === 0, extra.join(', '));
-  check('tarball has no root binding.gyp', !files.has('binding.gyp'), 'binding.gyp at the root makes package managers run node-gyp at install');
+  check('tarball has no root binding.gyp', !files.has('binding.gyp'), 'yarn 1 and 4 run node-gyp at install for a root binding.gyp, whatever "gypfile": false says');
+  const packedGyp = path.join(unpacked, 'package', 'gyp', 'binding.gyp');
+  check('tarball has gyp/binding.gyp, made from the root binding.gyp', fs.existsSync(packedGyp) &&
+    fs.readFileSync(packedGyp, 'utf8') === packedText(fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8')), 'missing or stale');
+  check('packing leaves no gyp/ in the checkout (postpack)', !fs.existsSync(path.join(ROOT, 'gyp')), 'gyp/ is still there');
   check('tarball has no native/ or build/', ![...files.keys()].some((f) => /^(native|build|gyp\/build)\//.test(f)), 'local builds were packed');
   const manifest = JSON.parse(fs.readFileSync(path.join(unpacked, 'package', 'package.json'), 'utf8'));
   const installScripts = ['preinstall', 'install', 'postinstall'].filter((s) => manifest.scripts && manifest.scripts[s]);
   check('packed package.json has no install-time scripts', installScripts.length === 0, installScripts.join(', '));
+  check('packed package.json says "gypfile": false', manifest.gypfile === false, `gypfile: ${manifest.gypfile}`);
   console.log(`  ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
 
   // 2. Install matrix.
@@ -203,12 +262,13 @@ function main() {
     const pm = pms[pmName];
     for (const major of majors) {
       for (const variant of variants) {
-        const label = `${pm.label} / Node ${major} / ${variant.name}`;
+        const label = `${pm.label} / Node ${major} / ${variant.extra.length && pm.ignoreScripts ? pm.ignoreScripts.join(' ') : variant.name}`;
         const app = path.join(work, 'apps', `app${++n}`);
         fs.mkdirSync(app, { recursive: true });
         fs.writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: `app${n}`, version: '1.0.0', private: true }, null, 2)}\n`);
         fs.writeFileSync(path.join(app, 'check.js'), CHECK_JS);
         fs.writeFileSync(path.join(app, 'workers.js'), WORKERS_JS);
+        if (pm.linker) fs.writeFileSync(path.join(app, '.yarnrc.yml'), yarnrc(pm.linker, path.join(work, 'yarn4-cache')));
         const installNode = nodes[major];
         const e = env(installNode, variant.opts);
         if (variant.opts.noCompiler) {
@@ -217,13 +277,20 @@ function main() {
         }
         const [file, ...pre] = pm.cmd(installNode);
         const t0 = Date.now();
-        const inst = run(file, [...pre, ...pm.add, tgz, ...variant.extra], { cwd: app, env: e });
+        const noScripts = variant.extra.length && pm.ignoreScripts ? pm.ignoreScripts : variant.extra;
+        const inst = run(file, [...pre, ...pm.add, pm.spec ? pm.spec(tgz) : tgz, ...noScripts], { cwd: app, env: e });
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         check(`${label}: install exits 0`, inst.status === 0, inst.out.slice(-3000));
-        check(`${label}: nothing blocked or ignored`, !/install-scripts|ERR_PNPM_IGNORED_BUILDS|approve-builds|Ignored build scripts/.test(inst.out), inst.out.slice(-2000));
-        const row = { pm: pm.label, node: major, variant: variant.name, exit: inst.status, seconds, modes: [], installedWith: /does not support Node\.js/.test(inst.out) ? ' (warns: unsupported Node)' : '' };
+        // YN0004: "lists build scripts, but all build scripts have been disabled"; YN0007: "must be
+        // built"; YN0009: "couldn't be built successfully".
+        check(`${label}: nothing blocked or ignored`, !/install-scripts|ERR_PNPM_IGNORED_BUILDS|approve-builds|Ignored build scripts|YN0004|YN0007|YN0009/.test(inst.out), inst.out.slice(-2000));
+        let pkgDir = null;
+        try { pkgDir = installedDir(pm, app, installNode, e); } catch (err) { check(`${label}: ctxframe is installed`, false, err.message); }
+        check(`${label}: nothing was built`, pkgDir && !/node-gyp|gyp info|gyp ERR/.test(inst.out) &&
+          !fs.existsSync(path.join(pkgDir, 'build')) && !fs.existsSync(path.join(pkgDir, 'gyp', 'build')), `${pkgDir}: ${inst.out.slice(-1500)}`);
+        const row = { pm: pm.label, node: major, variant: label.split(' / ').pop(), exit: inst.status, seconds, modes: [], installedWith: /does not support Node\.js/.test(inst.out) ? ' (warns: unsupported Node)' : '' };
         for (const mode of MODES[major]) {
-          const r = run(nodes[major], [...mode.flags, 'check.js'], { cwd: app, env: env(nodes[major], variant.opts) });
+          const r = run(nodes[major], [...nodeArgs(pm), ...mode.flags, 'check.js'], { cwd: app, env: env(nodes[major], variant.opts) });
           let out = {};
           try { out = JSON.parse(r.stdout.trim().split('\n').pop()); } catch {}
           const modeLabel = `${label}${mode.flags.length ? ` ${mode.flags.join(' ')}` : ''}`;
@@ -247,23 +314,23 @@ function main() {
     const pm = pms[pmName];
     for (const major of majors.filter((m) => m >= 22)) {
       const app = apps[`${pmName}/${major}`];
-      const pkgDir = fs.realpathSync(path.join(app, 'node_modules', 'ctxframe'));
+      const pkgDir = installedDir(pm, app, nodes[major], env(nodes[major]));
       const file = path.join(pkgDir, 'prebuilds', `linux-${process.arch}`, `node.abi${abiOf[major]}.glibc.node`);
       fs.rmSync(file, { force: true });
       const flags = major === 22 ? ['--experimental-async-context-frame'] : [];
       const label = `${pm.label} / Node ${major}${flags.length ? ' +flag' : ''} without its prebuild`;
-      const r = run(nodes[major], [...flags, 'workers.js'], { cwd: app, env: env(nodes[major]) });
+      const r = run(nodes[major], [...nodeArgs(pm), ...flags, 'workers.js'], { cwd: app, env: env(nodes[major]) });
       const warnings = r.stderr.match(/\[CTXFRAME_NATIVE_UNAVAILABLE\][^\n]*/g) || [];
       let out = {};
       try { out = JSON.parse(r.stdout.trim()); } catch {}
       check(`${label}: main + 3 workers run on carrier`, JSON.stringify(out.backends) === '["carrier","carrier","carrier","carrier"]', r.out.slice(-1500));
       check(`${label}: exactly one warning`, warnings.length === 1, `${warnings.length} warnings: ${r.stderr.slice(-1500)}`);
-      const fix = { npm11: 'npx ctxframe-build', npm12: 'npx ctxframe-build', pnpm: 'pnpm exec ctxframe-build' }[pmName];
+      const fix = pm.fix || { npm11: 'npx ctxframe-build', npm12: 'npx ctxframe-build', pnpm: 'pnpm exec ctxframe-build' }[pmName];
       check(`${label}: warning names linux-${process.arch} glibc ABI ${abiOf[major]} and \`${fix}\``,
         warnings.length === 1 && warnings[0].includes(`linux-${process.arch} glibc, Node.js`) &&
         warnings[0].includes(`(ABI ${abiOf[major]})`) && warnings[0].includes(`\`${fix}\``), warnings[0]);
       if (major === 22) {
-        const plain = run(nodes[major], ['workers.js'], { cwd: app, env: env(nodes[major]) });
+        const plain = run(nodes[major], [...nodeArgs(pm), 'workers.js'], { cwd: app, env: env(nodes[major]) });
         check(`${pm.label} / Node 22 (no flag) without its prebuild: no warning`, plain.status === 0 && !/CTXFRAME_/.test(plain.stderr), plain.stderr.slice(-1500));
       }
       if (pmName === 'npm11' && major === 24) rows.push({ warningExample: warnings[0] });
@@ -271,8 +338,8 @@ function main() {
     if (majors.includes(20)) {
       // Node 20 never loads anything; deleting every prebuild changes nothing there.
       const app = apps[`${pmName}/20`];
-      fs.rmSync(path.join(fs.realpathSync(path.join(app, 'node_modules', 'ctxframe')), 'prebuilds'), { recursive: true, force: true });
-      const r = run(nodes[20], ['workers.js'], { cwd: app, env: env(nodes[20]) });
+      fs.rmSync(path.join(installedDir(pm, app, nodes[20], env(nodes[20])), 'prebuilds'), { recursive: true, force: true });
+      const r = run(nodes[20], [...nodeArgs(pm), 'workers.js'], { cwd: app, env: env(nodes[20]) });
       check(`${pm.label} / Node 20 without any prebuild: carrier, no warning`, r.status === 0 && !/CTXFRAME_/.test(r.stderr) && r.stdout.includes('"carrier","carrier","carrier","carrier"'), r.out.slice(-1500));
       const b = run(...(([f, ...p]) => [f, [...p, ...pm.exec, 'ctxframe-build']])(pm.cmd(nodes[20])), { cwd: app, env: env(nodes[20]) });
       check(`${pm.label} / Node 20: ctxframe-build has nothing to build, exits 0`, b.status === 0 && /nothing to build/.test(b.out), b.out.slice(-1500));

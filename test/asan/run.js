@@ -10,7 +10,7 @@
 //             bridge on every run() and getStore()), the bridge fuzz on Node 20 and 24 (20,000 calls);
 //             valgrind; canaries
 //
-// 1. Copies the package (lib, src, scripts, test, types, bin, package.json, gyp/; node_modules
+// 1. Copies the package (lib, src, scripts, test, types, bin, package.json, binding.gyp; node_modules
 //    linked) to .cache/sanitize/<variant>/ and builds the addon there with scripts/build.js and
 //    CFLAGS/CXXFLAGS/LDFLAGS = -fsanitize=address,undefined (gcc, whose libasan/libubsan come with
 //    Debian's gcc), so the normal build in native/ is never touched.
@@ -32,8 +32,7 @@ const { spawnSync, execFileSync } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORK = path.join(ROOT, '.cache', 'sanitize');
 const SANITIZE = '-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1';
-const COPY = ['lib', 'src', 'scripts', 'test', 'types', 'bin', 'package.json', 'gyp'];
-const BUILD_OUTPUT = new Set([path.join(ROOT, 'gyp', 'build')]);
+const COPY = ['lib', 'src', 'scripts', 'test', 'types', 'bin', 'package.json', 'binding.gyp'];
 
 function parseArgs(argv) {
   const opts = { only: null, runtimes: ['20', '22-acf', '24', '26'], suiteRuntimes: null, iterations: 100000, canary: true };
@@ -89,7 +88,7 @@ function makeCopy(variant, patch) {
   fs.mkdirSync(dir, { recursive: true });
   for (const entry of COPY) {
     if (!fs.existsSync(path.join(ROOT, entry))) continue;
-    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true, filter: (src) => !BUILD_OUTPUT.has(src) });
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   fs.mkdirSync(path.join(dir, '.cache'), { recursive: true });

@@ -2,9 +2,12 @@
 # the one C++ file V8 requires (src/slot_bridge.cc: the continuation-preserved
 # embedder data slot has no C or Node-API binding).
 #
-# It lives in gyp/, not at the package root, so that no package manager sees a
-# root binding.gyp and runs an implicit `node-gyp rebuild` at install: installs
-# use the prebuilds, and source builds are explicit (`npx ctxframe-build`).
+# Installs use the prebuilds and run nothing; source builds are explicit
+# (`npx ctxframe-build`). The package ships this file as gyp/binding.gyp
+# (scripts/pack-gyp.js, at pack time), not at its root: npm and pnpm honour
+# "gypfile": false, but yarn 1 and yarn 4 turn a root binding.gyp into an
+# install-time `node-gyp rebuild` regardless. scripts/package-test.js checks
+# npm, pnpm and yarn installs.
 #
 # Node's headers are included as system headers (-isystem) so that the strict
 # warnings below judge ctxframe's own code, not V8's. Build with
@@ -18,7 +21,7 @@
   "targets": [
     {
       "target_name": "ctxframe",
-      "sources": ["../src/addon.c", "../src/slot_bridge.cc"],
+      "sources": ["src/addon.c", "src/slot_bridge.cc"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": [
         "-Wall", "-Wextra", "-Werror",
