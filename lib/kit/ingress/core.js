@@ -1,6 +1,7 @@
 'use strict';
 // Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
-// the request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
+// the request id (validated inbound header or randomUUID), W3C trace continuation (or OpenTelemetry's
+// active span, otel-bridge.js), allow-listed W3C baggage fields (baggage.js), resolve(req)
 // fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
 // context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).

@@ -1,7 +1,8 @@
 'use strict';
 // Owns: what ctxframe/outbound adds to a request — the live installations (each with its
-// context and header options) and headersToAdd(has), which turns the current async context
-// into [name, value] pairs the request does not carry yet. Every mechanism (channels.js,
+// context and header options) and headersToAdd(has, get), which turns the current async context
+// (and OpenTelemetry's active span, otel-bridge.js) into [name, value] pairs the request does not
+// carry yet, or a `baggage` merged with the one it carries. Every mechanism (channels.js,
 // wrap-http.js) asks this file; none decides on its own.
 
 const { isValidTraceId, isValidSpanId, isValidTraceFlags, isValidTracestate } = require('../traceparent.js');
