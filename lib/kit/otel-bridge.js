@@ -12,6 +12,10 @@ const { isValidTraceId, isValidSpanId, isValidTracestate } = require('./tracepar
 const API_KEY = Symbol.for('opentelemetry.js.api.1');
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
 const BAGGAGE_KEY = Symbol.for('OpenTelemetry Baggage Key');
+// @opentelemetry/core's RPC metadata ({ type, span }): the http instrumentation puts its server
+// span there for the whole request; framework instrumentations (Express's) read it to name the
+// route, and make their own spans for middleware — ctxframe's middleware among them.
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 
 const HEX_FLAGS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -28,19 +32,36 @@ function activeContext(manager) {
   return ctx !== null && typeof ctx === 'object' && typeof ctx.getValue === 'function' ? ctx : undefined;
 }
 
+function validSpanContext(span) {
+  if (span === null || typeof span !== 'object' || typeof span.spanContext !== 'function') return null;
+  const sc = span.spanContext();
+  if (sc === null || typeof sc !== 'object' || !isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return null;
+  return sc;
+}
+
 // The active OpenTelemetry span as trace fields:
 // { traceId, spanId, traceFlags ('01'...), traceState?, parentSpanId? } or null when OpenTelemetry
-// is absent, has no context manager or no valid span is active. A misbehaving span or manager
-// counts as none: reading never throws.
-function activeSpanFields() {
+// is absent, has no context manager or no valid span is active. serverSpan: the request's server
+// span instead, when the context's RPC metadata names one in the same trace (inside a middleware
+// span of a framework instrumentation). A misbehaving span or manager counts as none: reading
+// never throws.
+function activeSpanFields(serverSpan) {
   const manager = contextManager();
   if (manager === undefined) return null;
   try {
     const ctx = activeContext(manager);
-    const span = ctx === undefined ? undefined : ctx.getValue(SPAN_KEY);
-    if (span === null || typeof span !== 'object' || typeof span.spanContext !== 'function') return null;
-    const sc = span.spanContext();
-    if (sc === null || typeof sc !== 'object' || !isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return null;
+    let span = ctx === undefined ? undefined : ctx.getValue(SPAN_KEY);
+    let sc = validSpanContext(span);
+    if (sc === null) return null;
+    if (serverSpan === true) {
+      const meta = ctx.getValue(RPC_METADATA_KEY);
+      const server = meta !== null && typeof meta === 'object' ? meta.span : undefined;
+      const serverContext = server === span ? null : validSpanContext(server);
+      if (serverContext !== null && serverContext.traceId === sc.traceId) {
+        span = server;
+        sc = serverContext;
+      }
+    }
     const flags = sc.traceFlags;
     const fields = {
       traceId: sc.traceId,
@@ -103,12 +124,15 @@ class KitBaggage {
   }
 }
 
-// Runs fn(arg) in the active OpenTelemetry context with `entries` ([key, value] string pairs) set
-// in its baggage (kept entries, metadata included, when the value is already the same). Without
-// a context manager, or with nothing to set, fn(arg) runs as it is.
-function runWithBaggage(entries, fn, arg) {
+// Runs fn(arg) in the active OpenTelemetry context with the entries getEntries() gives ([key,
+// value] string pairs) set in its baggage (kept entries, metadata included, when the value is
+// already the same). Without a context manager (getEntries() is not called), or with nothing to
+// set, fn(arg) runs as it is.
+function runWithBaggage(getEntries, fn, arg) {
   const manager = contextManager();
-  if (manager === undefined || entries.length === 0) return fn(arg);
+  if (manager === undefined) return fn(arg);
+  const entries = getEntries(arg);
+  if (entries.length === 0) return fn(arg);
   let ctx;
   let baggage;
   try {

@@ -5,7 +5,9 @@
 // the context's baggage fields. Real SDK, http and undici instrumentations and an in-memory
 // exporter, in a fresh process per scenario (fixtures/otel-service.js: instrumentations patch
 // process-wide), with ctxframe/otel's manager and with OpenTelemetry's own, with outbound
-// installed before and after OpenTelemetry, calling downstream with fetch and with http.get.
+// installed before and after OpenTelemetry, calling downstream with fetch and with http.get, and
+// with Express under @opentelemetry/instrumentation-express (which runs ctxframe's middleware in a
+// span of its own: the context still takes the server span).
 // Without OpenTelemetry, ingress's trace is ctxframe's own (http.test.js, traceparent.test.js).
 
 const assert = require('node:assert/strict');
@@ -63,68 +65,85 @@ function checkBaggage(r, i) {
   }
 }
 
+const MANAGER = { ctxframe: 'CtxframeContextManager', otel: 'AsyncLocalStorageContextManager' };
+const scenarios = [];
 for (const manager of ['ctxframe', 'otel']) {
   for (const order of ['otel-first', 'outbound-first']) {
-    for (const client of ['fetch', 'http']) {
-      describe(`one trace with OpenTelemetry: ${manager === 'ctxframe' ? 'CtxframeContextManager' : 'AsyncLocalStorageContextManager'}, ${order}, ${client}`, function () {
-        this.timeout(90000);
-        let out;
-        before(async () => { out = await service(manager, order, client); });
-
-        it('every request runs in the trace of its server span, after awaits too', () => {
-          assert.equal(out.results.length, 24);
-          for (const r of out.results) {
-            const server = out.spans.filter((s) => s.kind === SERVER && s.url === `/svc/${r.i}`);
-            assert.equal(server.length, 1, `request ${r.i}: one server span`);
-            const [s] = server;
-            assert.deepEqual(r.otelBefore, { traceId: s.traceId, spanId: s.spanId });
-            for (const ctx of [r.before, r.after]) {
-              assert.equal(ctx.traceId, s.traceId, `request ${r.i}: context traceId is the server span's`);
-              assert.equal(ctx.spanId, s.spanId, `request ${r.i}: context spanId is the server span's`);
-              assert.equal(ctx.traceFlags, '01', `request ${r.i}: sampled, as the span is`);
-            }
-            if (r.inbound) {
-              assert.equal(s.traceId, r.inbound.traceId);
-              assert.equal(r.before.parentSpanId, r.inbound.parentId);
-            } else {
-              assert.equal(r.before.parentSpanId, undefined);
-            }
-          }
-          const fresh = out.results.filter((r) => !r.inbound).map((r) => r.before.traceId);
-          assert.equal(new Set(fresh).size, fresh.length, 'concurrent requests never share a trace');
-        });
-
-        it('log lines carry the trace OpenTelemetry records', () => {
-          for (const r of out.results) {
-            const line = out.lines.find((l) => l.i === r.i);
-            assert.ok(line, `a log line for request ${r.i}`);
-            assert.equal(line.traceId, r.before.traceId);
-            assert.equal(line.spanId, r.before.spanId);
-            assert.equal(line.requestId, r.before.requestId);
-          }
-        });
-
-        it('downstream gets exactly one traceparent, the instrumentation\'s, naming its client span', () => {
-          for (const r of out.results) {
-            assert.equal(r.downstream.traceparent.length, 1, `request ${r.i}: ${JSON.stringify(r.downstream)}`);
-            const [version, traceId, parentId, flags] = r.downstream.traceparent[0].split('-');
-            assert.equal(version, '00');
-            assert.equal(traceId, r.before.traceId);
-            assert.equal(flags, '01');
-            const clientSpans = out.spans.filter((s) => s.kind === CLIENT && String(s.url).endsWith(`/down/${r.i}`));
-            assert.equal(clientSpans.length, 1, `request ${r.i}: one client span`);
-            assert.equal(parentId, clientSpans[0].spanId, `request ${r.i}: the parent is the client span`);
-            assert.equal(clientSpans[0].parentSpanId, r.before.spanId, `request ${r.i}: the client span's parent is the server span`);
-            assert.deepEqual(r.downstream.tracestate, []);
-          }
-        });
-
-        it('baggage: allow-listed fields in, resolve() wins, one merged header out, OpenTelemetry sees them', () => {
-          for (const r of out.results) checkBaggage(r, Number(r.i));
-        });
-      });
-    }
+    for (const client of ['fetch', 'http']) scenarios.push({ manager, order, client, framework: 'http' });
+    // Express's instrumentation runs ctxframe's middleware, and then the handler, in spans of
+    // their own under the server span.
+    scenarios.push({ manager, order, client: 'fetch', framework: 'express' });
   }
+}
+
+for (const { manager, order, client, framework } of scenarios) {
+  describe(`one trace with OpenTelemetry: ${MANAGER[manager]}, ${order}, ${client}, ${framework === 'express' ? 'Express + its instrumentation' : 'node:http'}`, function () {
+    this.timeout(90000);
+    let out;
+    before(async () => { out = await service(manager, order, client, 'yes', framework); });
+    // The span active in the handler: the server span, or Express's handler span under it.
+    const handlerSpan = (r) => out.spans.find((s) => s.spanId === r.otelBefore.spanId);
+
+    it('every request runs in the trace of its server span, after awaits too', () => {
+      assert.equal(out.results.length, 24);
+      for (const r of out.results) {
+        const server = out.spans.filter((s) => s.kind === SERVER && s.url === `/svc/${r.i}`);
+        assert.equal(server.length, 1, `request ${r.i}: one server span`);
+        const [s] = server;
+        if (framework === 'express') {
+          assert.equal(handlerSpan(r).parentSpanId, s.spanId, `request ${r.i}: Express's handler span is under the server span`);
+        } else {
+          assert.deepEqual(r.otelBefore, { traceId: s.traceId, spanId: s.spanId });
+        }
+        for (const ctx of [r.before, r.after]) {
+          assert.equal(ctx.traceId, s.traceId, `request ${r.i}: context traceId is the server span's`);
+          assert.equal(ctx.spanId, s.spanId, `request ${r.i}: context spanId is the server span's`);
+          assert.equal(ctx.traceFlags, '01', `request ${r.i}: sampled, as the span is`);
+        }
+        if (r.inbound) {
+          assert.equal(s.traceId, r.inbound.traceId);
+          assert.equal(r.before.parentSpanId, r.inbound.parentId);
+        } else {
+          assert.equal(r.before.parentSpanId, undefined);
+        }
+      }
+      const fresh = out.results.filter((r) => !r.inbound).map((r) => r.before.traceId);
+      assert.equal(new Set(fresh).size, fresh.length, 'concurrent requests never share a trace');
+    });
+
+    it('log lines carry the trace OpenTelemetry records', () => {
+      for (const r of out.results) {
+        const line = out.lines.find((l) => l.i === r.i);
+        assert.ok(line, `a log line for request ${r.i}`);
+        assert.equal(line.traceId, r.before.traceId);
+        assert.equal(line.spanId, r.before.spanId);
+        assert.equal(line.requestId, r.before.requestId);
+      }
+    });
+
+    it('downstream gets exactly one traceparent, the instrumentation\'s, naming its client span', () => {
+      for (const r of out.results) {
+        assert.equal(r.downstream.traceparent.length, 1, `request ${r.i}: ${JSON.stringify(r.downstream)}`);
+        const [version, traceId, parentId, flags] = r.downstream.traceparent[0].split('-');
+        assert.equal(version, '00');
+        assert.equal(traceId, r.before.traceId);
+        assert.equal(flags, '01');
+        const clientSpans = out.spans.filter((s) => s.kind === CLIENT && String(s.url).endsWith(`/down/${r.i}`));
+        assert.equal(clientSpans.length, 1, `request ${r.i}: one client span`);
+        assert.equal(parentId, clientSpans[0].spanId, `request ${r.i}: the parent is the client span`);
+        assert.equal(clientSpans[0].parentSpanId, r.otelBefore.spanId, `request ${r.i}: the client span's parent is the handler's span`);
+        assert.equal(clientSpans[0].traceId, r.before.traceId);
+        assert.deepEqual(r.downstream.tracestate, []);
+      }
+    });
+
+    it('baggage: allow-listed fields in, resolve() wins, one merged header out, OpenTelemetry sees them', () => {
+      for (const r of out.results) checkBaggage(r, Number(r.i));
+    });
+  });
+}
+
+for (const manager of ['ctxframe', 'otel']) {
 
   describe(`OpenTelemetry SDK without instrumentation: ${manager}`, function () {
     this.timeout(90000);

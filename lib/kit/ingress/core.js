@@ -87,7 +87,7 @@ function readIngress(request, opts, headers) {
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
   // With OpenTelemetry in the process, its span for this request gives the trace (one property
   // read on globalThis when it is absent).
-  const span = opts.trace && opts.openTelemetry ? activeSpanFields() : null;
+  const span = opts.trace && opts.openTelemetry ? activeSpanFields(true) : null;
   if (span !== null) {
     bound += adoptSpan(request, span, headers);
   } else if (opts.trace) {
@@ -120,8 +120,9 @@ function readIngress(request, opts, headers) {
   request.bound = bound;
 }
 
-// The active OpenTelemetry span where ingress enters the request (the http or framework
-// instrumentation's server span): the context takes its ids, sampled flag and trace state, so
+// The OpenTelemetry span where ingress enters the request (the http instrumentation's server
+// span, also from inside a framework instrumentation's middleware span, or whatever span is
+// active there): the context takes its ids, sampled flag and trace state, so
 // logs and jobs carry the trace OpenTelemetry records; its parent is the span's own parent or,
 // for a span that does not name it, the inbound traceparent's parent when that is the same trace.
 function adoptSpan(request, span, headers) {
@@ -145,6 +146,10 @@ function adoptSpan(request, span, headers) {
 // propagation.getBaggage(context.active()) in a handler sees what the context holds.
 function proceedWithBaggage(request) {
   return request.run(request.ctx, bindAndProceed, request);
+}
+
+function baggageOf(request) {
+  return baggageEntries(request.ctx, request.opts.baggage);
 }
 
 function newFields(r) {
@@ -288,7 +293,7 @@ class IngressRequest {
       }
     }
     if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
-    if (opts.baggage !== null) return runWithBaggage(baggageEntries(this.ctx, opts.baggage), proceedWithBaggage, this);
+    if (opts.baggage !== null) return runWithBaggage(baggageOf, proceedWithBaggage, this);
     return this.run(this.ctx, bindAndProceed, this);
   }
 
