@@ -49,6 +49,16 @@ export interface IngressOptions<Req = IncomingMessage> {
    * (ParentBased(AlwaysOn)) decides for a trace it starts. With "00", services that follow their
    * parent's decision record nothing for these requests. */
   newTraceFlags?: string;
+  /**
+   * Take traceId, spanId, traceFlags and traceState from the OpenTelemetry span active where the
+   * request enters (the http instrumentation's server span), when there is one. Default true.
+   */
+  openTelemetry?: boolean;
+  /**
+   * W3C Baggage members to read into context fields: field names (each its own baggage key) or
+   * { field: baggageKey }. resolve()'s fields win over them. Default: none.
+   */
+  baggage?: readonly string[] | Readonly<Record<string, string>>;
   /** Called (inside the request's context) when the response finishes or closes early. Turns metrics on. */
   onRequestEnd?: (summary: RequestSummary) => void;
   /** Per-request metrics (count(), requestMetrics()). Default: true when onRequestEnd is given, else false. */

@@ -9,6 +9,16 @@ export interface OutboundOptions {
   /** Send `traceparent` (and `tracestate`) when the context has traceId and spanId. Default true. */
   traceparent?: boolean;
   /**
+   * Send the OpenTelemetry span active at the call as traceparent's parent, when there is one
+   * (an instrumentation that injects its own traceparent always wins). Default true.
+   */
+  openTelemetry?: boolean;
+  /**
+   * Context fields sent in the W3C `baggage` header (merged into one the request has): field
+   * names (each its own baggage key) or { field: baggageKey }. Default: none.
+   */
+  baggage?: readonly string[] | Readonly<Record<string, string>>;
+  /**
    * How node:http/https requests are reached: "channel" (diagnostics_channel
    * `http.client.request.created`, where Node publishes it), "patch" (wrap http.request/get and
    * https.request/get) or "auto" (channel where available, else patch). fetch/undici always use

@@ -46,6 +46,9 @@ const handler = withRequestContext((req, res) => { count('hits'); res.end(String
 
 const outbound = installOutbound();
 outbound.uninstall();
+const withBaggage = installOutbound({ baggage: { tenantId: 'tenant' }, openTelemetry: false });
+withBaggage.uninstall();
+const baggageIngress = withRequestContext(() => {}, { baggage: ['tenantId', 'userId'], openTelemetry: true });
 const manager = new CtxframeContextManager().enable();
 const payload = injectContext({ orderId: 1 });
 const processor = wrapProcessor(async (p: unknown) => p);

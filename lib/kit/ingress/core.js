@@ -1,6 +1,7 @@
 'use strict';
 // Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
-// the request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
+// the request id (validated inbound header or randomUUID), W3C trace continuation (or OpenTelemetry's
+// active span, otel-bridge.js), allow-listed W3C baggage fields (baggage.js), resolve(req)
 // fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
 // context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).
@@ -18,6 +19,8 @@ const { validateOptions, validateHeaderName, validateOptionalFunction, validateB
   validateNonEmptyString, contextOption, isValidRequestId, isThenable } = require('../../validators.js');
 const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
+const { activeSpanFields, runWithBaggage } = require('../otel-bridge.js');
+const { normalizeBaggageOption, readBaggageFields, baggageEntries } = require('../baggage.js');
 
 function normalizeOptions(options) {
   options = validateOptions('options', options);
@@ -47,11 +50,16 @@ function normalizeOptions(options) {
     tenantField: validateNonEmptyString('options.tenantField', options.tenantField, 'tenantId'),
     newTraceFlags,
     metrics,
+    openTelemetry: validateBoolean('options.openTelemetry', options.openTelemetry, true),
+    baggage: normalizeBaggageOption('options.baggage', options.baggage),
     adopt: values ? values.adopt : context.freeze,
     // own: a new copy of the ingress fields, not frozen; its fields win over resolve()'s. A
     // context type of its own merges onto the base its freeze() made, as it always did.
     merge: values ? values.merge :
-      (own, ownBound, fields, base) => context.freeze(Object.assign(Object.create(null), fields, base)),
+      (own, ownBound, fields) => context.freeze(Object.assign(Object.create(null), fields, own)),
+    // Baggage fields go under everything else: ingress's own fields and resolve()'s win.
+    underlay: values ? (ctx, fields) => values.extend(ctx, fields, true) :
+      (ctx, fields) => context.freeze(Object.assign(Object.create(null), fields, ctx)),
   };
 }
 
@@ -77,7 +85,12 @@ function readIngress(request, opts, headers) {
   const requestId = isValidRequestId(inboundId) ? inboundId : randomUUID();
   request.requestId = requestId;
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
-  if (opts.trace) {
+  // With OpenTelemetry in the process, its span for this request gives the trace (one property
+  // read on globalThis when it is absent).
+  const span = opts.trace && opts.openTelemetry ? activeSpanFields(true) : null;
+  if (span !== null) {
+    bound += adoptSpan(request, span, headers);
+  } else if (opts.trace) {
     const parent = parseTraceparent(singleHeader(headers.traceparent));
     if (parent) {
       request.traceId = parent.traceId;
@@ -97,7 +110,46 @@ function readIngress(request, opts, headers) {
       bound += NEW_TRACE_BOUND;
     }
   }
+  if (opts.baggage !== null) {
+    const fields = readBaggageFields(singleHeader(headers.baggage), opts.baggage);
+    if (fields !== undefined) {
+      request.baggage = fields;
+      for (const key of Object.keys(fields)) bound += stringBound(key) + 2 + stringBound(fields[key]);
+    }
+  }
   request.bound = bound;
+}
+
+// The OpenTelemetry span where ingress enters the request (the http instrumentation's server
+// span, also from inside a framework instrumentation's middleware span, or whatever span is
+// active there): the context takes its ids, sampled flag and trace state, so
+// logs and jobs carry the trace OpenTelemetry records; its parent is the span's own parent or,
+// for a span that does not name it, the inbound traceparent's parent when that is the same trace.
+function adoptSpan(request, span, headers) {
+  request.traceId = span.traceId;
+  request.spanId = span.spanId;
+  request.traceFlags = span.traceFlags;
+  let parentSpanId = span.parentSpanId;
+  if (parentSpanId === undefined) {
+    const parent = parseTraceparent(singleHeader(headers.traceparent));
+    if (parent !== null && parent.traceId === span.traceId) parentSpanId = parent.parentId;
+  }
+  if (parentSpanId === undefined) return NEW_TRACE_BOUND;
+  request.parentSpanId = parentSpanId;
+  if (span.traceState === undefined) return CONTINUED_TRACE_BOUND;
+  request.traceState = span.traceState;
+  return CONTINUED_TRACE_BOUND + TRACE_STATE_BOUND + stringBound(span.traceState);
+}
+
+// With options.baggage, proceed() runs this inside OpenTelemetry's context with the context's
+// baggage fields set in OpenTelemetry's baggage (otel-bridge.js), so that
+// propagation.getBaggage(context.active()) in a handler sees what the context holds.
+function proceedWithBaggage(request) {
+  return request.run(request.ctx, bindAndProceed, request);
+}
+
+function baggageOf(request) {
+  return baggageEntries(request.ctx, request.opts.baggage);
 }
 
 function newFields(r) {
@@ -185,11 +237,23 @@ class IngressRequest {
     this.parentSpanId = undefined;
     this.traceFlags = undefined;
     this.traceState = undefined;
+    this.baggage = undefined;
     this.bound = 0;
     readIngress(this, opts, req.headers);
     this.base = opts.adopt(newFields(this), this.bound); // ingress-owned fields
+    if (this.baggage !== undefined) this.underlayBaggage();
     this.ctx = this.base; // base + resolve()'s fields, once resolved
     this.ended = false;
+  }
+
+  // Baggage fields that would make the context too large for its type are left out, as an
+  // invalid value is: a caller's baggage never fails the request.
+  underlayBaggage() {
+    try {
+      this.base = this.opts.underlay(this.base, this.baggage);
+    } catch {
+      this.baggage = undefined;
+    }
   }
 
   // The one place a request enters its context: fn(arg) runs with `ctx` in the context type's
@@ -214,6 +278,13 @@ class IngressRequest {
       } catch (err) {
         return this.fail(err, 'resolve');
       }
+      if (this.baggage !== undefined) {
+        try {
+          this.ctx = opts.underlay(this.ctx, this.baggage);
+        } catch {
+          // too large with the baggage fields: the context goes without them, as underlayBaggage()
+        }
+      }
     }
     if (opts.requireTenant) {
       const tenant = this.ctx[opts.tenantField];
@@ -222,6 +293,7 @@ class IngressRequest {
       }
     }
     if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
+    if (opts.baggage !== null) return runWithBaggage(baggageOf, proceedWithBaggage, this);
     return this.run(this.ctx, bindAndProceed, this);
   }
 

@@ -11,6 +11,7 @@
 const { withCode, invalidArgType, invalidArgValue } = require('../../errors.js');
 const { validateOptions, validateBoolean, validateHeaderName, contextOption } = require('../../validators.js');
 const { installations } = require('./headers.js');
+const { normalizeBaggageOption } = require('../baggage.js');
 const { HTTP_CREATED, httpPublishesCreated, subscribeUndici, subscribeHttpCreated } = require('./channels.js');
 
 // The installed hooks while installations is not empty: { mechanism, mode, undo: [fn] }.
@@ -55,7 +56,9 @@ function normalizeOptions(options) {
   if (mode !== 'auto' && mode !== 'channel' && mode !== 'patch') {
     throw invalidArgValue('options.mode', mode, "must be 'auto', 'channel' or 'patch'");
   }
-  return { context, requestIdHeader, traceparent, mode };
+  const openTelemetry = validateBoolean('options.openTelemetry', options.openTelemetry, true);
+  const baggage = normalizeBaggageOption('options.baggage', options.baggage);
+  return { context, requestIdHeader, traceparent, openTelemetry, baggage, mode };
 }
 
 // installOutbound(options?) -> { uninstall(), mechanism }. Each call is one installation; the

@@ -30,10 +30,29 @@ function headerNamesOf(headers) {
   return names;
 }
 
+// The value of header `name` (lowercase) in request options' headers, or undefined.
+function headerValueOf(headers, name) {
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers) if (String(pair[0]).toLowerCase() === name) return pair[1];
+    } else {
+      for (let i = 0; i < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return headers[i + 1];
+    }
+  } else if (headers !== null && typeof headers === 'object') {
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return headers[key];
+  }
+  return undefined;
+}
+
+// A copy of `headers` with each [name, value] of `add` set: added, or replacing a header of the
+// same name (only `baggage` is ever replaced: headersToAdd() merged it with the one there).
 function mergeHeaders(headers, add) {
   if (Array.isArray(headers)) {
     const pairs = headers.length > 0 && Array.isArray(headers[0]);
-    const merged = headers.slice();
+    const merged = headers.filter((entry, i) => {
+      const name = pairs ? entry[0] : (i % 2 === 0 ? entry : headers[i - 1]);
+      return !add.some(([n]) => n === String(name).toLowerCase());
+    });
     for (const [name, value] of add) {
       if (pairs) merged.push([name, value]);
       else merged.push(name, value);
@@ -41,7 +60,10 @@ function mergeHeaders(headers, add) {
     return merged;
   }
   const merged = headers !== null && typeof headers === 'object' ? { ...headers } : {};
-  for (const [name, value] of add) merged[name] = value;
+  for (const [name, value] of add) {
+    for (const key of Object.keys(merged)) if (key !== name && key.toLowerCase() === name) delete merged[key];
+    merged[name] = value;
+  }
   return merged;
 }
 
@@ -65,7 +87,7 @@ function argsWithContextHeaders(args) {
   const add = headersToAdd((name) => {
     if (names === null) names = headerNamesOf(options && options.headers);
     return names.has(name);
-  });
+  }, (name) => headerValueOf(options && options.headers, name));
   if (add === null) return args;
   const copy = { ...options, headers: mergeHeaders(options && options.headers, add) };
   const next = args.slice();
