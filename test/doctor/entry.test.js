@@ -22,7 +22,14 @@ describe('doctor: on and off', function () {
     assert.deepEqual(result.report, { enabled: false, findings: [] });
     assert.equal(result.hooked, false);
     assert.equal(result.socketsInstrumented, false);
+    assert.equal(result.responsesInstrumented, false);
     assert.equal(result.engineLoaded, false);
+    assert.equal(result.markedReturns, true);
+    assert.deepEqual(result.badOutside, [
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' },
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+    ]);
     assert.equal(result.returned, true);
     assert.deepEqual(result.badArg, { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   });
@@ -32,6 +39,9 @@ describe('doctor: on and off', function () {
     assert.equal(on.enabled, true);
     assert.equal(on.hooked, true);
     assert.equal(on.socketsInstrumented, true);
+    assert.equal(on.responsesInstrumented, true);
+    assert.equal(on.markedReturns, true);
+    assert.equal(on.badOutside.length, 3);
     assert.deepEqual(on.badArg, { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     const off = await runFixture('off.js', { env: { CTXFRAME_DOCTOR: '0' } });
     assert.equal(off.enabled, false);
