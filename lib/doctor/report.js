@@ -88,8 +88,11 @@ function format(report) {
     lines.push(`  read at      ${describeWhere(ex.read)} (${f.apis.join(', ')})`);
     if (ex.callback && ex.callback.site !== f.site) lines.push(`  callback     defined at ${ex.callback.site}`);
     if (ex.invokedBy) lines.push(`  called by    ${ex.invokedBy.site}`);
-    if (ex.resource.type === null) {
+    if (ex.resource.type === null && ex.resource.asyncId === 0) {
       lines.push('  running in   no async resource (called from native code)');
+    } else if (ex.resource.type === null) {
+      // Work created inside a request is not recorded (it runs in that request).
+      lines.push('  running in   async work created inside the request whose context was read');
     } else {
       const made = ex.resource.createdAt === null ? '' : ` created at ${ex.resource.createdAt.site}`;
       const inCtx = ex.resource.createdIn === null ? 'outside any request' : `in request ${ex.resource.createdIn}`;

@@ -60,6 +60,7 @@ describe('doctor: on and off', function () {
   it('--import ctxframe/doctor (ESM): an expected storage read without a store', async () => {
     const result = await runFixture('expect.mjs', { args: ['--import', 'ctxframe/doctor'] });
     assert.equal(result.enabled, true);
+    assert.equal(result.named, true, 'outsideRequests is a named export of the ESM entry');
     const finding = assertOneFinding(result, { type: 'lost', kind: 'timer', marker: 'expect-read' });
     assert.equal(finding.context, 'tenant');
     assert.deepEqual(finding.apis, ['getStore()']);
