@@ -72,18 +72,30 @@ function createEngine(options = {}) {
     // connection). Not recording the rest is most of what keeps doctor affordable under load.
     if (ctx !== undefined && !repeat && !HANDLE_TYPES.has(type)) return;
     const parent = records.get(current());
+    // A promise made outside any request by code running in the reaction of another such
+    // promise (an async loop started at startup, a client's promise chain) shares that
+    // promise's record: the chain began at the parent's creation site, which is where doctor
+    // reports it, and one stack per chain instead of one per promise is most of what keeps
+    // doctor's cost down where a loop outside requests starts the work.
+    if (type === 'PROMISE' && parent !== undefined && parent.type === 'PROMISE' && ctx === parent.ctx &&
+        markedDepth === 0) {
+      records.set(resource, parent);
+      return;
+    }
     const links = parent === undefined ? 0 : parent.links + 1;
+    // What a server accepted is created by Node's own connection code: no site to report.
+    const accepted = parent !== undefined && SERVER_TYPES.has(parent.type);
     const rec = {
       type,
       ctx,
-      stack: capture(init),
+      stack: accepted ? null : capture(init),
       repeat,
       // Created by work marked as outside requests on purpose: its reads are marked too.
       marked: markedDepth > 0 || (parent !== undefined && parent.marked),
       // What a server creates for a connection it accepted (the socket, its TLS layer, its
       // HTTP parser) serves the requests that arrive on it, one after the other: neither a
       // leak nor a conflation. Only direct children of the server's own callback count.
-      accepted: parent !== undefined && SERVER_TYPES.has(parent.type),
+      accepted,
       parent: links < PARENT_LINKS ? parent : undefined,
       links: links < PARENT_LINKS ? links : 0,
     };
