@@ -174,6 +174,21 @@ describe('doctor: conflation handed over in JavaScript', function () {
       assert.equal(finding.requestIds.length, 5); // five samples of the ten requests
     });
 
+    it('Express and Koa middleware use()d before ctxframe\'s: before-ingress at each middleware; ingress first: clean', async () => {
+      const result = await withAndWithout('middleware-order.js');
+      assert.deepEqual(answers(result), Array(6).fill('CTXFRAME_NO_CONTEXT'));
+      assert.equal(result.report.internalErrors, 0);
+      const sites = result.report.findings.map((f) => [f.type, f.kind, f.line, f.count, f.requestIds.length]);
+      assert.deepEqual(sites.sort((x, y) => x[2] - y[2]), [
+        ['lost', 'before-ingress', markedLine(result.file, 'express-audit'), 3, 3],
+        ['lost', 'before-ingress', markedLine(result.file, 'koa-audit'), 3, 3],
+      ]);
+      for (const f of result.report.findings) assert.equal(f.file, result.file);
+      const fixed = await withAndWithout('middleware-order.js', { env: { MODE: 'fixed' } });
+      assert.deepEqual(answers(fixed), Array(6).fill('same'));
+      clean(fixed);
+    });
+
     it('outsideRequests(fn): a startup interval that logs is counted as marked, not reported', async () => {
       const result = await withAndWithout('interval-log.js', { env: { MODE: 'marked' } });
       clean(result);
