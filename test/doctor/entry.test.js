@@ -62,7 +62,9 @@ describe('doctor: on and off', function () {
     assert.equal(result.enabled, true);
     assert.equal(result.named, true, 'outsideRequests is a named export of the ESM entry');
     const finding = assertOneFinding(result, { type: 'lost', kind: 'timer', marker: 'expect-read' });
-    assert.equal(finding.context, 'tenant');
+    // The built-in class has no `name` before Node 22.3: doctor then names the class.
+    const builtinName = new (require('node:async_hooks').AsyncLocalStorage)({ name: 'tenant' }).name;
+    assert.equal(finding.context, result.report.backend === 'builtin' ? builtinName || 'AsyncLocalStorage' : 'tenant');
     assert.deepEqual(finding.apis, ['getStore()']);
     assert.equal(finding.count, 1, 'the read inside tenant.run() found its store');
   });
