@@ -286,11 +286,11 @@ function createEngine(options = {}) {
     const eid = running.length !== 0 ? -1 : executionAsyncId();
     const rec = eid === 0 ? undefined : records.get(resource);
     const frames = framesOf(capture(skip, 64));
-    // A built-in storage reading itself (Node 20's run() calls getStore()) is not a read by
+    // A built-in storage reading itself (its run() calls getStore()) is not a read by
     // the application.
     if (info.api === 'getStore()') {
       const caller = frames.find((f) => f.origin !== 'ctxframe');
-      if (caller !== undefined && caller.file === 'node:async_hooks') return;
+      if (caller !== undefined && /^node:(?:async_hooks$|internal\/async_local_storage\/)/.test(caller.file)) return;
     }
     const finding = analyze(type, eid, rec, frames, use, uses.get(resource));
     finding.context = info.context;
