@@ -40,7 +40,7 @@ export interface DoctorFinding {
   /** The context type (createContext name) or storage name that was read. */
   context: string;
   count: number;
-  /** How it was read: 'current()', 'assertContext()', 'with()', 'pino', 'winston', 'getStore()', 'read'. */
+  /** How it was read: 'current()', 'assertContext()', 'with()', 'pino', 'winston', 'getStore()', 'read'; 'res.write()', 'res.end()' for a response written in another request's context. */
   apis: string[];
   /** lost: requests that handed the work over (when known); leaked/conflated: the request whose context was read. */
   requestIds: Array<string | number>;
