@@ -10,7 +10,10 @@
 //   ctxframe-doctor  the same under `node -r ctxframe/doctor`
 //
 //   node bench/doctor.js [--reps 5] [--requests 20000]
-// Prints medians of requests/s per variant and ratios to ctxframe and to the built-in.
+// Prints medians of CPU per request (user + system, GC included) and of requests/s per variant,
+// and ratios to ctxframe (doctor off) and to the built-in. The doctor-on ÷ doctor-off CPU ratio
+// is the number that matters: doctor is for staging and load tests, and must not change what a
+// load test measures by more than 2×.
 
 const path = require('node:path');
 const os = require('node:os');
@@ -68,9 +71,12 @@ function child(variant, requests) {
     }
   }
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   Promise.all(Array.from({ length: CONCURRENCY }, worker)).then(() => {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    process.stdout.write(`${JSON.stringify({ variant, rps: requests / (ms / 1000) })}\n`);
+    const used = process.cpuUsage(cpu);
+    const cpuUs = (used.user + used.system) / requests; // µs of CPU per request, GC included
+    process.stdout.write(`${JSON.stringify({ variant, rps: requests / (ms / 1000), cpuUs })}\n`);
   });
 }
 
@@ -85,6 +91,7 @@ function main() {
   const reps = opt('--reps', 5);
   const requests = opt('--requests', 20000);
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  const cpu = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   const load = os.loadavg()[0];
   for (let r = 0; r < reps; r++) {
     for (const variant of VARIANTS) {
@@ -94,7 +101,9 @@ function main() {
       });
       if (out.status !== 0) throw new Error(`${variant} failed:\n${out.stderr}`);
       const line = out.stdout.trim().split('\n').find((l) => l.startsWith('{'));
-      results[variant].push(JSON.parse(line).rps);
+      const parsed = JSON.parse(line);
+      results[variant].push(parsed.rps);
+      cpu[variant].push(parsed.cpuUs);
     }
   }
   const backend = spawnSync(process.execPath, [...process.execArgv, '-p', "require('ctxframe').backend"], {
@@ -103,10 +112,13 @@ function main() {
   console.log(`doctor bench: node ${process.version} ${process.execArgv.join(' ')} (backend ${backend}), ` +
     `${requests} requests x ${reps} reps, load ${load.toFixed(2)} -> ${os.loadavg()[0].toFixed(2)}`);
   const m = Object.fromEntries(VARIANTS.map((v) => [v, median(results[v])]));
+  const c = Object.fromEntries(VARIANTS.map((v) => [v, median(cpu[v])]));
   for (const v of VARIANTS) {
-    console.log(`  ${v.padEnd(16)} ${Math.round(m[v]).toString().padStart(8)} req/s   ` +
-      `x${(m[v] / m.ctxframe).toFixed(2)} of ctxframe   x${(m[v] / m.builtin).toFixed(2)} of built-in`);
+    console.log(`  ${v.padEnd(16)} ${c[v].toFixed(1).padStart(7)} µs CPU/request  x${(c[v] / c.ctxframe).toFixed(2)} of ctxframe` +
+      `  x${(c[v] / c.builtin).toFixed(2)} of built-in   ${Math.round(m[v]).toString().padStart(8)} req/s`);
   }
+  console.log(`  doctor on ÷ off, CPU per request: ${(c['ctxframe-doctor'] / c.ctxframe).toFixed(2)}× ` +
+    `(spread of doctor-on runs ${Math.min(...cpu['ctxframe-doctor']).toFixed(1)}–${Math.max(...cpu['ctxframe-doctor']).toFixed(1)} µs)`);
 }
 
 if (process.argv[2] === '--child') child(process.argv[3], Number(process.argv[4]));

@@ -10,10 +10,12 @@ export type DoctorKind =
   | 'native-callback'
   | 'thenable'
   | 'stored-resolve'
-  | 'async-resource';
+  | 'async-resource'
+  | 'before-ingress';
 
 /** lost: no context where one was expected; leaked: a finished request's context read from
- * work that outlived it; conflated: one request's context read in another request's work. */
+ * work that outlived it (or running another request's work); conflated: one request's context
+ * read in, or running, another request's work. */
 export type DoctorFindingType = 'lost' | 'leaked' | 'conflated';
 
 export interface DoctorLocation {
@@ -28,6 +30,8 @@ export interface DoctorLocation {
 export interface DoctorFinding {
   type: DoctorFindingType;
   kind: DoctorKind;
+  /** The package (under node_modules) that called the callback, when one did. */
+  library: string | null;
   /** Where the work that lost (or carried) the context was registered or created. */
   site: string;
   file: string | null;
@@ -36,11 +40,11 @@ export interface DoctorFinding {
   /** The context type (createContext name) or storage name that was read. */
   context: string;
   count: number;
-  /** How it was read: 'current()', 'assertContext()', 'with()', 'pino', 'winston', 'getStore()', 'read'. */
+  /** How it was read: 'current()', 'assertContext()', 'with()', 'pino', 'winston', 'getStore()', 'read'; 'res.write()', 'res.end()' for a response written in another request's context. */
   apis: string[];
   /** lost: requests that handed the work over (when known); leaked/conflated: the request whose context was read. */
   requestIds: Array<string | number>;
-  /** conflated: the requests whose work read another request's context. */
+  /** conflated/leaked: the requests whose work ran in (or read) another request's context. */
   otherRequestIds: Array<string | number>;
   boundary: string;
   why: string;
@@ -76,6 +80,11 @@ export interface DoctorReport {
   /** How doctor follows promises: V8's promise hooks (frame backend, Node 24.9+) or async_hooks. */
   promises?: 'v8.promiseHooks' | 'async_hooks';
   findings: DoctorFinding[];
+  /** Reads without a context that a framework made for a request before the request entered
+   * its context (Fastify's "incoming request" line): counted here, not findings. */
+  beforeIngress?: Array<{ site: string; library: string | null; apis: string[]; count: number }>;
+  /** Findings in work marked with outsideRequests() or CTXFRAME_DOCTOR_OUTSIDE_REQUESTS. */
+  marked?: Array<{ type: DoctorFindingType; kind: DoctorKind; site: string; context: string; count: number }>;
 }
 
 /** Whether doctor is on in this process. */
@@ -84,6 +93,14 @@ export declare const enabled: boolean;
 /** Marks a storage whose every read should find a store; with doctor on, a read that finds
  * none is reported. Returns the storage. A no-op when doctor is off. */
 export declare function expect<S extends { getStore(): unknown }>(storage: S): S;
+
+/** Declares work that runs outside requests on purpose. A function: returns a wrapper that
+ * calls it with the same `this`, arguments and result; what it reads, and what async work it
+ * starts reads, is counted under `report().marked` instead of reported. A `'file:line'` or
+ * `'file'` site (matched as a path suffix): findings there are counted the same way. Returns
+ * its argument's wrapper (function) or the argument (site); with doctor off, the argument. */
+export declare function outsideRequests<F extends (...args: any[]) => any>(fn: F): F;
+export declare function outsideRequests(site: string): string;
 
 /** What doctor found so far. */
 export declare function report(): DoctorReport;

@@ -24,9 +24,48 @@ function requestIdOf(store) {
   return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
+// The package a dependency frame belongs to (`name` or `@scope/name` after the last
+// node_modules), or null for any other frame.
+function packageOf(frame) {
+  if (frame === null || frame.origin !== 'dependency') return null;
+  const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(frame.file);
+  return m === null ? null : m[1].replace(/\\/g, '/');
+}
+
+function nameOf(frame) {
+  return frame.method || frame.fn.replace(/^.*\./, '');
+}
+
+function hasAppFrame(frames) {
+  for (const f of frames) if (f.origin === 'app') return true;
+  return false;
+}
+
+// The write on a shared connection made by the call that handed over `frame`'s callback: the
+// latest write whose stack has an application frame in the callback's file on its definition
+// line or just above it (a call spread over a few lines). When that call ran without a request
+// context itself (a callback nested in another's reply), the request is the one that made the
+// call the enclosing callback was handed to.
+function callOf(writes, frame, depth = 0) {
+  if (writes === undefined || frame === null || frame.origin !== 'app' || !frame.defLine) return null;
+  for (let i = writes.length - 1; i >= 0; i--) {
+    for (const f of framesOf(writes[i].stack)) {
+      if (f.origin !== 'app' || f.file !== frame.file) continue;
+      if (f.line > frame.defLine || frame.defLine - f.line > 3) continue;
+      const write = writes[i];
+      if (requestIdOf(write.ctx) === null && depth < 3 && f.defLine && f.defLine !== frame.defLine) {
+        const outer = callOf(writes, f, depth + 1);
+        if (outer !== null) return { write, ctx: outer.ctx };
+      }
+      return { write, ctx: write.ctx };
+    }
+  }
+  return null;
+}
+
 // Names the boundary: what was running, who called the callback that read, where it was
 // registered and in which context.
-function analyze(type, eid, rec, frames, use) {
+function analyze(type, eid, rec, frames, use, writes) {
   let reader = -1;
   for (let i = 0; i < frames.length; i++) {
     if (frames[i].origin === 'app') { reader = i; break; }
@@ -46,6 +85,7 @@ function analyze(type, eid, rec, frames, use) {
   }
   let invoker = null;
   let viaEmit = false;
+  let invokerAt = -1;
   if (callback !== -1) {
     for (let i = callback + 1; i < frames.length; i++) {
       const f = frames[i];
@@ -55,7 +95,22 @@ function analyze(type, eid, rec, frames, use) {
       }
       if (f.origin === 'ctxframe') continue;
       invoker = f;
+      invokerAt = i;
       break;
+    }
+  }
+  // What kind of library called back: the names of its functions between the callback and
+  // whatever called into it (a promise library settles through helpers such as tryCatcher).
+  const library = packageOf(invoker);
+  let role = null;
+  if (invoker !== null) {
+    for (let i = invokerAt; i < frames.length; i++) {
+      const f = frames[i];
+      if (f.origin === 'ctxframe') continue;
+      if (library !== null ? packageOf(f) !== library : f.file !== invoker.file) break;
+      const name = nameOf(f);
+      if (POOL_NAMES.test(name)) { role = 'pool'; break; }
+      if (THENABLE_NAMES.test(name)) { role = 'thenable'; break; }
     }
   }
   const readFrame = reader === -1 ? null : frames[reader];
@@ -63,6 +118,7 @@ function analyze(type, eid, rec, frames, use) {
   const resourceType = rec === undefined ? null : rec.type;
 
   let kind;
+  let call = null;
   let siteFrame = null;
   let siteFromDefinition = false;
   if (eid === 0) {
@@ -73,16 +129,22 @@ function analyze(type, eid, rec, frames, use) {
     siteFrame = callbackFrame; siteFromDefinition = true;
   } else if (rec !== undefined && HANDLE_TYPES.has(rec.type)) {
     kind = 'pool';
-    // Where this request handed its work to the connection; else the callback it handed over.
-    siteFrame = use && siteOf(use);
-    if (!siteFrame || siteFrame.origin !== 'app') {
-      if (callbackFrame && callbackFrame.origin === 'app') { siteFrame = callbackFrame; siteFromDefinition = true; }
-      else siteFrame = siteFrame || siteOf(rec);
+    // The call whose reply this callback is: its line, and the request that made it. Else
+    // where the connection was last written to; else the callback that was handed over.
+    call = callOf(writes, callbackFrame);
+    if (call !== null) {
+      siteFrame = callbackFrame; siteFromDefinition = true;
+    } else {
+      siteFrame = use && siteOf(use);
+      if (!siteFrame || siteFrame.origin !== 'app') {
+        if (callbackFrame && callbackFrame.origin === 'app') { siteFrame = callbackFrame; siteFromDefinition = true; }
+        else siteFrame = siteFrame || siteOf(rec);
+      }
     }
-  } else if (invoker !== null && POOL_NAMES.test(invoker.method || invoker.fn.replace(/^.*\./, ''))) {
+  } else if (role === 'pool') {
     kind = 'pool';
     siteFrame = callbackFrame; siteFromDefinition = true;
-  } else if (invoker !== null && THENABLE_NAMES.test(invoker.method || invoker.fn.replace(/^.*\./, ''))) {
+  } else if (role === 'thenable') {
     kind = 'thenable';
     siteFrame = callbackFrame; siteFromDefinition = true;
   } else if (invoker !== null) {
@@ -105,6 +167,8 @@ function analyze(type, eid, rec, frames, use) {
   return {
     type,
     kind,
+    library,
+    ...(call === null ? {} : { usedBy: requestIdOf(call.ctx) }),
     site,
     read: where(readFrame, false),
     callback: where(callbackFrame, true),
@@ -134,4 +198,4 @@ function siteOf(rec) {
 }
 
 
-module.exports = { analyze, requestIdOf, HANDLE_TYPES, SERVER_TYPES, PARENT_LINKS, POOL_NAMES, THENABLE_NAMES };
+module.exports = { analyze, requestIdOf, hasAppFrame, packageOf, HANDLE_TYPES, SERVER_TYPES, PARENT_LINKS, POOL_NAMES, THENABLE_NAMES };

@@ -17,6 +17,10 @@ function start() {
   const depth = Number(process.env.CTXFRAME_DOCTOR_STACK_DEPTH);
   if (Number.isSafeInteger(depth) && depth > 0) setDepth(depth);
   engine.setPrimary(requestContext.storage, requestContext.name);
+  // CTXFRAME_DOCTOR_OUTSIDE_REQUESTS=file:line,file — sites outside requests on purpose.
+  for (const spec of (process.env.CTXFRAME_DOCTOR_OUTSIDE_REQUESTS || '').split(',')) {
+    if (spec.trim() !== '') engine.markSite(spec.trim());
+  }
 
   function onMissing(message) {
     if (message === null || typeof message !== 'object') return;
@@ -67,7 +71,11 @@ function start() {
       // Failures inside doctor itself (never passed on to the application).
       internalErrors: engine.internal.errors,
       ...(engine.internal.lastError === null ? {} : { internalError: engine.internal.lastError }),
-      findings: engine.findings.list().map((f) => JSON.parse(JSON.stringify(f))),
+      findings: engine.takeFindings().list().map((f) => JSON.parse(JSON.stringify(f))),
+      // Reads without a context by a framework before the request entered its context.
+      beforeIngress: [...engine.beforeIngress.values()].map((b) => ({ ...b, apis: [...b.apis] })),
+      // Findings in work marked as outside requests on purpose (outsideRequests()).
+      marked: [...engine.marked.values()].map((m) => ({ ...m })),
     };
   }
 
@@ -105,6 +113,11 @@ function start() {
     expect(storage) {
       engine.watch(storage, storage.name || 'AsyncLocalStorage', true);
       return storage;
+    },
+    outsideRequests(target) {
+      if (typeof target === 'function') return engine.markFunction(target);
+      engine.markSite(target);
+      return target;
     },
     report,
   };

@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
-const { invalidArgType } = require('../errors.js');
+const { invalidArgType, invalidArgValue } = require('../errors.js');
 
 const ENTRY_FILES = [__filename, path.join(__dirname, '..', 'doctor.mjs')];
 
@@ -65,6 +65,14 @@ function checkStorage(storage) {
   }
 }
 
+function checkOutside(target) {
+  if (typeof target === 'function') return;
+  if (typeof target !== 'string') throw invalidArgType('target', 'a function or a "file:line" string', target);
+  if (target === '' || target.trim() !== target || target.includes(',')) {
+    throw invalidArgValue('target', target, 'must be a file path with an optional :line');
+  }
+}
+
 let doctor;
 if (enabled) {
   doctor = require('./doctor.js').start();
@@ -73,6 +81,9 @@ if (enabled) {
     expect(storage) {
       checkStorage(storage);
       return storage;
+    },
+    outsideRequests(target) {
+      return target;
     },
     report() {
       return { enabled: false, findings: [] };
@@ -86,6 +97,13 @@ module.exports = {
   expect(storage) {
     checkStorage(storage);
     return doctor.expect(storage);
+  },
+  // Declares work that runs outside requests on purpose: a function (returns a wrapper that
+  // calls it with the same this, arguments and result; reads in it and in async work it starts
+  // are counted under report().marked instead of reported) or a 'file:line' / 'file' site.
+  outsideRequests(target) {
+    checkOutside(target);
+    return doctor.outsideRequests(target);
   },
   // What doctor found so far, as JSON-safe data (see docs/doctor.md for the fields).
   report() {

@@ -51,6 +51,14 @@ const KINDS = Object.freeze({
     fix: 'await it (await adopts the thenable into a native promise that keeps the context) or ' +
       'wrap it with Promise.resolve(thenable) before calling then(); bind callbacks you pass to it',
   },
+  'before-ingress': {
+    title: 'a hook or middleware that runs before the request enters its context',
+    why: 'the framework called it for this request before ctxframe\'s ingress (plugin or ' +
+      'middleware) entered the request\'s context: it was registered before the ingress',
+    fix: 'register ctxframe\'s ingress first (app.register(fastifyRequestContext) before other ' +
+      'onRequest hooks, app.use(requestContextMiddleware()) before other middleware), or move ' +
+      'this work to a later hook',
+  },
   'stored-resolve': {
     title: 'a promise awaited outside the request and resolved by it',
     why: "a `new Promise` executor stored `resolve` for later; the code awaiting that promise " +
@@ -67,9 +75,20 @@ const KINDS = Object.freeze({
   },
 });
 
-function kindInfo(kind) {
+// Libraries with their own switch for async context, named in the fix when they called back.
+const LIBRARY_FIXES = Object.freeze({
+  bluebird: {
+    thenable: 'turn on Bluebird\'s async hooks once at startup — Promise.config({ asyncHooks: true }) ' +
+      '(Bluebird 3.7+), so each then() callback runs in the context it was registered in — or ' +
+      'adopt the value into a native promise (await it, or Promise.resolve(bluebirdPromise).then(...))',
+  },
+});
+
+function kindInfo(kind, library) {
   const info = KINDS[kind];
-  return { ...info, docs: `${DOCS}#${kind}` };
+  const special = library ? LIBRARY_FIXES[library] : undefined;
+  const fix = special !== undefined && special[kind] !== undefined ? special[kind] : info.fix;
+  return { ...info, fix, docs: `${DOCS}#${kind}` };
 }
 
-module.exports = { KINDS, kindInfo, DOCS };
+module.exports = { KINDS, kindInfo, DOCS, LIBRARY_FIXES };

@@ -15,10 +15,11 @@ class Findings {
     const key = `${finding.type}\0${finding.kind}\0${finding.site.site}\0${finding.context}`;
     let group = this.groups.get(key);
     if (group === undefined) {
-      const info = kindInfo(finding.kind);
+      const info = kindInfo(finding.kind, finding.library);
       group = {
         type: finding.type,
         kind: finding.kind,
+        library: finding.library || null,
         site: finding.site.site,
         file: finding.site.file,
         line: finding.site.line,
@@ -47,7 +48,7 @@ class Findings {
     // lost: the request that handed the work over (when known); leaked/conflated: the request
     // whose context was read, and the other request involved.
     const main = finding.type === 'lost' ? finding.usedBy : finding.requestId;
-    const other = finding.type === 'conflated' ? finding.usedBy : null;
+    const other = finding.type !== 'lost' && finding.usedBy !== undefined && finding.usedBy !== main ? finding.usedBy : null;
     if (main !== null && main !== undefined && group.requestIds.length < SAMPLES &&
         !group.requestIds.includes(main)) group.requestIds.push(main);
     if (other !== null && group.otherRequestIds.length < SAMPLES &&
@@ -75,6 +76,7 @@ function format(report) {
   const seen = `${report.requests.started} request${report.requests.started === 1 ? '' : 's'} seen`;
   if (n === 0) {
     lines.push(`ctxframe doctor: no lost or leaked context (${seen}, backend ${report.backend})`);
+    aside(lines, report);
     return `${lines.join('\n')}\n`;
   }
   lines.push(`ctxframe doctor: ${n} site${n === 1 ? '' : 's'} where a context was lost or leaked ` +
@@ -86,8 +88,11 @@ function format(report) {
     lines.push(`  read at      ${describeWhere(ex.read)} (${f.apis.join(', ')})`);
     if (ex.callback && ex.callback.site !== f.site) lines.push(`  callback     defined at ${ex.callback.site}`);
     if (ex.invokedBy) lines.push(`  called by    ${ex.invokedBy.site}`);
-    if (ex.resource.type === null) {
+    if (ex.resource.type === null && ex.resource.asyncId === 0) {
       lines.push('  running in   no async resource (called from native code)');
+    } else if (ex.resource.type === null) {
+      // Work created inside a request is not recorded (it runs in that request).
+      lines.push('  running in   async work created inside the request whose context was read');
     } else {
       const made = ex.resource.createdAt === null ? '' : ` created at ${ex.resource.createdAt.site}`;
       const inCtx = ex.resource.createdIn === null ? 'outside any request' : `in request ${ex.resource.createdIn}`;
@@ -96,8 +101,9 @@ function format(report) {
     if (ex.lastUse) {
       lines.push(`  last used    at ${describeWhere(ex.lastUse.at)}${ex.lastUse.in === null ? '' : ` by request ${ex.lastUse.in}`}`);
     }
-    if (f.type === 'conflated') {
-      lines.push(`  requests     read ${f.requestIds.join(', ')}'s context in work of ${f.otherRequestIds.join(', ')}`);
+    if (f.type !== 'lost' && f.otherRequestIds.length > 0) {
+      const ended = f.type === 'leaked' ? ' (ended)' : '';
+      lines.push(`  requests     read ${f.requestIds.join(', ')}${ended}'s context in work of ${f.otherRequestIds.join(', ')}`);
     } else if (f.requestIds.length > 0) {
       lines.push(`  requests     ${f.requestIds.join(', ')}`);
     }
@@ -105,7 +111,20 @@ function format(report) {
     lines.push(`  fix          ${f.fix}`);
     lines.push(`  see          ${f.docs}`);
   }
+  aside(lines, report);
   return `${lines.join('\n')}\n`;
+}
+
+// What is counted but not reported: a framework's own work before a request entered its
+// context, and work marked as outside requests on purpose.
+function aside(lines, report) {
+  for (const b of report.beforeIngress || []) {
+    lines.push(`  (not a finding) ${b.count}× read without a context by ${b.library || 'the framework'} ` +
+      `before the request entered its context, at ${b.site} (${b.apis.join(', ')}); see ctxframe/docs/doctor.md#before-ingress`);
+  }
+  for (const m of report.marked || []) {
+    lines.push(`  (marked)        ${m.count}× ${m.type} ${m.context} at ${m.site} (${m.kind}): outside requests on purpose`);
+  }
 }
 
 module.exports = { Findings, format };

@@ -93,3 +93,7 @@ for (const finding of doctorReport.findings) {
 // @ts-expect-error expect() takes a storage
 doctor.expect('tenant');
 void expected; void doctorOn;
+const tick: () => number = doctor.outsideRequests(() => 1);
+const markedSite: string = doctor.outsideRequests('src/jobs.js:12');
+const marks: number = (doctorReport.marked ?? []).length + (doctorReport.beforeIngress ?? []).length;
+void tick; void markedSite; void marks;
