@@ -12,6 +12,7 @@ const { isArray: ArrayIsArray } = Array;
 const { performance } = require('node:perf_hooks');
 const { AsyncResource } = require('node:async_hooks');
 const { byType, stringBound } = require('../context-values.js');
+const { ContextScope } = require('../context-scope.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
 const { invalidArgType, invalidArgValue, emitWarning } = require('../../errors.js');
 const { validateOptions, validateHeaderName, validateOptionalFunction, validateBoolean,
@@ -48,6 +49,11 @@ function normalizeOptions(options) {
     newTraceFlags,
     metrics,
     adopt: values ? values.adopt : context.freeze,
+    // What the storage holds for a request: a scope (context-scope.js) that enrich() can add to,
+    // its ingress-owned fields protected; a context type of its own gets the context itself.
+    scope: values ? (base) => ContextScope.root(base, values, base) : (base) => base,
+    replace: values ? ContextScope.replace : (store, ctx) => ctx,
+    read: values ? ContextScope.read : (store) => store,
     // own: a new copy of the ingress fields, not frozen; its fields win over resolve()'s. A
     // context type of its own merges onto the base its freeze() made, as it always did.
     merge: values ? values.merge :
@@ -188,16 +194,23 @@ class IngressRequest {
     this.bound = 0;
     readIngress(this, opts, req.headers);
     this.base = opts.adopt(newFields(this), this.bound); // ingress-owned fields
-    this.ctx = this.base; // base + resolve()'s fields, once resolved
+    // What the storage holds: the request's scope, whose snapshot is base, then base +
+    // resolve()'s fields, then whatever enrich() adds.
+    this.store = opts.scope(this.base);
     this.ended = false;
+  }
+
+  // The request's current snapshot.
+  get ctx() {
+    return this.opts.read(this.store);
   }
 
   // The one place a request enters its context: fn(arg) runs with `ctx` in the context type's
   // storage and, when metrics are on, the request's record in the metrics storage.
-  run(ctx, fn, arg) {
-    const { record } = this;
-    if (record === null) return this.opts.context.storage.run(ctx, fn, arg);
-    return this.opts.context.storage.run(ctx, () => metricsStorage.run(record, fn, arg));
+  run(fn, arg) {
+    const { record, store } = this;
+    if (record === null) return this.opts.context.storage.run(store, fn, arg);
+    return this.opts.context.storage.run(store, () => metricsStorage.run(record, fn, arg));
   }
 
   // After resolve(): merge its fields (ingress-owned ones win), check the tenant, then run the
@@ -210,7 +223,7 @@ class IngressRequest {
       }
       try {
         // A new copy of the ingress fields plus resolve()'s, which alone are validated.
-        this.ctx = opts.merge(newFields(this), this.bound, fields, this.base);
+        this.store = opts.replace(this.store, opts.merge(newFields(this), this.bound, fields, this.base));
       } catch (err) {
         return this.fail(err, 'resolve');
       }
@@ -222,16 +235,16 @@ class IngressRequest {
       }
     }
     if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
-    return this.run(this.ctx, bindAndProceed, this);
+    return this.run(bindAndProceed, this);
   }
 
   reject(status, body) {
     const { adapter, res } = this;
-    return this.run(this.ctx, () => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
+    return this.run(() => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
   }
 
   fail(err, where) {
-    this.run(this.ctx, () => reportError(this.opts, err, where));
+    this.run(() => reportError(this.opts, err, where));
     return this.reject(500, errorBody('internal_error', this.ctx.requestId, 'The request could not be processed.'));
   }
 
@@ -253,7 +266,7 @@ class IngressRequest {
       counters: snapshotCounters(record),
       aborted,
     };
-    this.run(ctx, () => {
+    this.run(() => {
       try {
         opts.onRequestEnd(summary);
       } catch (err) {
@@ -288,7 +301,7 @@ function createIngressCore(options) {
     if (!opts.resolve) return r.proceed(undefined);
     let resolved;
     try {
-      resolved = r.run(r.base, opts.resolve, request === undefined ? req : request);
+      resolved = r.run(opts.resolve, request === undefined ? req : request);
     } catch (err) {
       return r.fail(err, 'resolve');
     }
