@@ -56,7 +56,7 @@ function callSite(skip) {
 }
 
 function createContext(options) {
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['name', 'maxBytes']);
   const name = validateNonEmptyString('options.name', options.name, 'RequestContext');
   const maxBytes = validateInteger('options.maxBytes', options.maxBytes, 2, DEFAULT_MAX_BYTES);
   const storage = new AsyncLocalStorage({ name });

@@ -1,11 +1,10 @@
 'use strict';
 // Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
-// the request id (validated inbound header or randomUUID), W3C trace continuation, resolve(req)
+// the request id (a trusted, valid inbound header, or a new one: options.js), W3C trace continuation, resolve(req)
 // fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
 // context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).
 
-const { randomUUID } = require('node:crypto');
 const { apply: ReflectApply } = Reflect;
 const FunctionPrototypeCall = Function.prototype.call.bind(Function.prototype.call);
 const { isArray: ArrayIsArray } = Array;
@@ -14,14 +13,16 @@ const { AsyncResource } = require('node:async_hooks');
 const { byType, stringBound } = require('../context-values.js');
 const { ContextScope } = require('../context-scope.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
-const { invalidArgType, invalidArgValue, emitWarning } = require('../../errors.js');
-const { validateOptions, validateHeaderName, validateOptionalFunction, validateBoolean,
-  validateNonEmptyString, contextOption, isValidRequestId, isThenable } = require('../../validators.js');
+const { invalidArgType, invalidArgValue } = require('../../errors.js');
+const { validateInteger, validateHeaderName, validateOptionalFunction, validateBoolean,
+  validateNonEmptyString, contextOption, isThenable } = require('../../validators.js');
 const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
+const { ingressOptions, requestIdPolicy } = require('./options.js');
+const { createReporter, refusalOf } = require('./warnings.js');
 
-function normalizeOptions(options) {
-  options = validateOptions('options', options);
+function normalizeOptions(options, extraOptions) {
+  options = ingressOptions(options, extraOptions);
   const header = options.header === undefined ? 'x-request-id' : options.header;
   const newTraceFlags = options.newTraceFlags === undefined ? '00' : options.newTraceFlags;
   if (typeof newTraceFlags !== 'string' || !/^[0-9a-f]{2}$/.test(newTraceFlags)) {
@@ -36,12 +37,17 @@ function normalizeOptions(options) {
   // How contexts are made: a context type from createContext() shares the fields it already
   // checked (see context-values.js); any other context type goes through its public freeze().
   const values = byType.get(context);
+  const onError = validateOptionalFunction('options.onError', options.onError);
+  const report = createReporter(onError, validateInteger('options.warningIntervalMs', options.warningIntervalMs, 0, 60000));
   return {
     context,
     header: validateHeaderName('options.header', header).toLowerCase(),
     resolve: validateOptionalFunction('options.resolve', options.resolve),
     onRequestEnd,
-    onError: validateOptionalFunction('options.onError', options.onError),
+    onError,
+    report,
+    // (req, inbound header value) -> the request's id: trustRequestId, generateRequestId.
+    requestIdOf: requestIdPolicy(options, (err, where) => reportError({ report }, err, where)),
     requireTenant: validateBoolean('options.requireTenant', options.requireTenant, false),
     trace: validateBoolean('options.trace', options.trace, true),
     responseHeader: validateBoolean('options.responseHeader', options.responseHeader, true),
@@ -79,8 +85,10 @@ function fieldBound(key, length) {
 }
 
 function readIngress(request, opts, headers) {
-  const inboundId = singleHeader(headers[opts.header]);
-  const requestId = isValidRequestId(inboundId) ? inboundId : randomUUID();
+  const { adapter } = request;
+  // A framework with an id of its own made from ours (Fastify's request.id): the same value.
+  const own = adapter.requestId === undefined ? undefined : adapter.requestId(request);
+  const requestId = own !== undefined ? own : opts.requestIdOf(request.req, singleHeader(headers[opts.header]));
   request.requestId = requestId;
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
   if (opts.trace) {
@@ -136,16 +144,10 @@ function sendJson(res, status, body) {
   res.end(json);
 }
 
+// onError(err, where), else a CTXFRAME_INGRESS_ERROR warning (rate-limited: warnings.js).
 function reportError(opts, err, where) {
-  if (opts.onError) {
-    try {
-      opts.onError(err, where);
-      return;
-    } catch {
-      // fall through to a warning: a failing error reporter must not crash the server
-    }
-  }
-  emitWarning('CTXFRAME_INGRESS_ERROR', `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
+  opts.report('CTXFRAME_INGRESS_ERROR', err, where,
+    () => `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
 }
 
 // Makes every event a request/response emits run in the snapshot taken inside the request's
@@ -225,6 +227,8 @@ class IngressRequest {
         // A new copy of the ingress fields plus resolve()'s, which alone are validated.
         this.store = opts.replace(this.store, opts.merge(newFields(this), this.bound, fields, this.base));
       } catch (err) {
+        const refusal = refusalOf(err);
+        if (refusal !== undefined) return this.refuse(refusal, err);
         return this.fail(err, 'resolve');
       }
     }
@@ -241,6 +245,17 @@ class IngressRequest {
   reject(status, body) {
     const { adapter, res } = this;
     return this.run(() => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
+  }
+
+  // The request's own data was refused (too large, not a context value): 4xx, reported as
+  // CTXFRAME_INGRESS_REFUSED (rate-limited) or to onError(err, 'request'); the handler never runs.
+  refuse(refusal, err) {
+    const { opts } = this;
+    this.run(() => opts.report('CTXFRAME_INGRESS_REFUSED', err, 'request',
+      () => `ctxframe ingress: request ${this.ctx.requestId} refused with ${refusal.status} ${refusal.error}: ${err && err.message}`));
+    return this.reject(refusal.status, errorBody(refusal.error, this.ctx.requestId,
+      refusal.status === 431 ? 'The request carries more context data than this service accepts.'
+        : 'The request carries a value this service cannot accept.'));
   }
 
   fail(err, where) {
@@ -285,8 +300,8 @@ class IngressRequest {
 // }
 // request: what resolve() receives (Fastify request, Koa ctx; default: req); next, reply: kept
 // on the IngressRequest for the adapter.
-function createIngressCore(options) {
-  const opts = normalizeOptions(options);
+function createIngressCore(options, extraOptions) {
+  const opts = normalizeOptions(options, extraOptions);
 
   function enter(req, res, adapter, request, next, reply) {
     const r = new IngressRequest(opts, req, res, adapter, request, next, reply);
@@ -311,7 +326,14 @@ function createIngressCore(options) {
     return r.proceed(resolved);
   }
 
-  return { enter, options: opts };
+  return {
+    enter,
+    options: opts,
+    report: (err, where) => reportError(opts, err, where),
+    // The id a request gets (trustRequestId, generateRequestId), for a framework that makes its
+    // own id first (Fastify's genReqId).
+    requestIdOf: (req) => opts.requestIdOf(req, singleHeader(req.headers[opts.header])),
+  };
 }
 
 function pathOf(url) {
