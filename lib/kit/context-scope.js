@@ -80,9 +80,10 @@ class ContextScope {
   }
 
   // Ingress: the request's snapshot once resolve() ran (made from the one the scope started with).
+  // Returns the scope (what the storage keeps holding).
   static replace(scope, ctx) {
     scope.#ctx = ctx;
-    return ctx;
+    return scope;
   }
 
   // A with() scope whose parent changed since its snapshot was made: the parent's newest snapshot

@@ -19,9 +19,9 @@ describe('kit/enrich: requestContext.enrich()', () => {
     await requestContext.run({ requestId: 'e-1', tenantId: 'acme' }, async () => {
       const before = requestContext.current();
       let inTimer;
-      const timer = new Promise((resolve) => setTimeout(() => { inTimer = requestContext.current(); resolve(); }, 5));
-      const bound = AsyncLocalStorage.bind(() => requestContext.get('userId'));
       await sleep(1);
+      const timer = new Promise((resolve) => setTimeout(() => { inTimer = requestContext.current(); resolve(); }, 1));
+      const bound = AsyncLocalStorage.bind(() => requestContext.get('userId'));
       const after = requestContext.enrich({ userId: 'u-1', roles: ['admin'] });
       assert.deepEqual(after, { requestId: 'e-1', tenantId: 'acme', userId: 'u-1', roles: ['admin'] });
       assert.equal(requestContext.current(), after);
@@ -313,6 +313,24 @@ describe('kit/enrich on real servers', () => {
       await checkConcurrent(url, service, (i, anonymous) => ({ 'x-request-id': `rid-${i}`, authorization: `Bearer ${anonymous ? 'nope' : `tok-${i}`}` }));
     } finally {
       await closeServer(server);
+    }
+  });
+
+  it('after resolve(): enrich() adds to the fields resolve() merged, on every shape', async () => {
+    const { KINDS, startService } = require('../support/ingress-harness.js');
+    for (const kind of KINDS) {
+      const service = await startService(kind, {
+        resolve: (req) => ({ tenantId: req.headers['x-tenant-id'] || null, plan: 'free' }),
+      });
+      try {
+        const res = await fetch(`${service.url}/ctx?enrich=1`, { headers: { 'x-tenant-id': 'acme', 'x-request-id': `res-${kind}` } });
+        const body = await res.json();
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.deepEqual({ ...body.ctx, traceId: undefined, spanId: undefined, traceFlags: undefined },
+          { requestId: `res-${kind}`, tenantId: 'acme', plan: 'pro', userId: 'u-enriched', traceId: undefined, spanId: undefined, traceFlags: undefined }, kind);
+      } finally {
+        await service.close();
+      }
     }
   });
 
