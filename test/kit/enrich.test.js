@@ -12,7 +12,7 @@ const { setTimeout: sleep } = require('node:timers/promises');
 const { requestContext, createContext } = require('ctxframe/context');
 const { injectContext, extractContext } = require('ctxframe/jobs');
 const { AsyncLocalStorage } = require('ctxframe');
-const { captureLogger, waitFor } = require('../support/ingress-harness.js');
+const { waitFor } = require('../support/ingress-harness.js');
 
 describe('kit/enrich: requestContext.enrich()', () => {
   it('adds fields from here on; what was read before keeps its snapshot', async () => {
@@ -177,18 +177,14 @@ async function handle(service, delay, beforeAuth) {
   return { points, beforeAuth, job };
 }
 
+// A service's record: pino lines (with requestId and userId from the context) and 'finish' snapshots.
 function newService() {
-  const { logger, lines } = captureLogger();
-  const mixinLogger = logger.child({});
-  return { logger: mixinLogger, lines, finished: [] };
-}
-
-// The pino logger of the harness adds requestId/tenantId; add userId for these tests.
-function userLogger(service) {
   const pino = require('pino');
   const { Writable } = require('node:stream');
-  service.logger = pino({ base: null, timestamp: false, mixin: () => ({ requestId: requestContext.get('requestId'), userId: requestContext.get('userId') }) },
-    new Writable({ write(chunk, _e, cb) { for (const t of chunk.toString().split('\n')) if (t) service.lines.push(JSON.parse(t)); cb(); } }));
+  const lines = [];
+  const logger = pino({ base: null, timestamp: false, mixin: () => ({ requestId: requestContext.get('requestId'), userId: requestContext.get('userId') }) },
+    new Writable({ write(chunk, _e, cb) { for (const t of chunk.toString().split('\n')) if (t) lines.push(JSON.parse(t)); cb(); } }));
+  return { logger, lines, finished: [] };
 }
 
 describe('kit/enrich on real servers', () => {
@@ -196,7 +192,6 @@ describe('kit/enrich on real servers', () => {
     const Fastify = require('fastify');
     const { fastifyRequestContext } = require('ctxframe/fastify');
     const service = newService();
-    userLogger(service);
     const app = Fastify();
     await app.register(fastifyRequestContext);
     await app.register(require('@fastify/jwt'), { secret: 'test-secret' });
@@ -238,7 +233,6 @@ describe('kit/enrich on real servers', () => {
     const { Strategy: BearerStrategy } = require('passport-http-bearer');
     const { requestContextMiddleware } = require('ctxframe/express');
     const service = newService();
-    userLogger(service);
     const auth = new passport.Passport();
     auth.use(new BearerStrategy((token, done) => {
       setTimeout(() => { // a user lookup
@@ -271,7 +265,6 @@ describe('kit/enrich on real servers', () => {
     const Koa = require('koa');
     const { requestContextMiddleware } = require('ctxframe/koa');
     const service = newService();
-    userLogger(service);
     const app = new Koa();
     app.use(requestContextMiddleware());
     app.use(async (ctx, next) => {
@@ -296,7 +289,6 @@ describe('kit/enrich on real servers', () => {
   it('node:http: the handler enriches after authenticating', async () => {
     const { withRequestContext } = require('ctxframe/http');
     const service = newService();
-    userLogger(service);
     const server = http.createServer(withRequestContext(async (req, res) => {
       const beforeAuth = requestContext.current();
       res.on('finish', () => service.finished.push(snapshotOf('finish')));
