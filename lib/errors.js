@@ -19,6 +19,9 @@ const CODES = Object.freeze({
   ERR_INVALID_ARG_VALUE: { kind: 'error' },
   ERR_OUT_OF_RANGE: { kind: 'error' },
   ERR_MISSING_ARGS: { kind: 'error' }, // thrown by the native bridge (src/slot_bridge.cc)
+  // Options of every kit module: a key no option has (a typo), and a factory passed uncalled.
+  CTXFRAME_UNKNOWN_OPTION: { kind: 'error' },
+  CTXFRAME_FACTORY_NOT_CALLED: { kind: 'error' },
   // Loading and backend choice.
   CTXFRAME_NATIVE_INIT: { kind: 'error' }, // thrown by the addon itself (src/addon.c)
   CTXFRAME_NATIVE_UNAVAILABLE: { kind: 'warning' },
@@ -30,6 +33,7 @@ const CODES = Object.freeze({
   CTXFRAME_NO_CONTEXT: { kind: 'error' },
   // Ingress and outbound.
   CTXFRAME_INGRESS_ERROR: { kind: 'warning' },
+  CTXFRAME_INGRESS_REFUSED: { kind: 'warning' },
   CTXFRAME_OUTBOUND_UNSUPPORTED: { kind: 'error' },
   CTXFRAME_OUTBOUND_MODE_CONFLICT: { kind: 'error' },
   CTXFRAME_OUTBOUND_CONTEXT_ERROR: { kind: 'warning' },

@@ -8,7 +8,7 @@
 // Argument order is (name, value, ...): the name is what the error message shows.
 
 const { isProxy } = require('node:util').types;
-const { invalidArgType, invalidArgValue, outOfRange } = require('./errors.js');
+const { invalidArgType, invalidArgValue, outOfRange, withCode } = require('./errors.js');
 
 // Largest delay setTimeout honours; anything above fires after 1 ms with a warning.
 const MAX_TIMER_MS = 2147483647;
@@ -46,8 +46,64 @@ function isThenable(value) {
 
 // The options argument: undefined means "no options" (an empty object is returned); anything
 // else must be an object (null, arrays and functions are refused), as Node's validateObject does.
-function validateOptions(name, value) {
-  return value === undefined ? EMPTY : validateObject(name, value);
+// `known` (an array of option names): any other own enumerable key is refused with
+// CTXFRAME_UNKNOWN_OPTION, naming the key and the closest known name, so a typo
+// (`requireTennant`) cannot silently turn a check off.
+function validateOptions(name, value, known) {
+  if (value === undefined) return EMPTY;
+  validateObject(name, value);
+  if (known !== undefined) checkKnownKeys(name, value, known);
+  return value;
+}
+
+function checkKnownKeys(name, value, known) {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw unknownOption(name, key, known);
+  }
+}
+
+function unknownOption(name, key, known) {
+  const suggestion = closestName(key, known);
+  const err = withCode(TypeError, 'CTXFRAME_UNKNOWN_OPTION',
+    `The "${name}" argument has an unknown property ${JSON.stringify(key)}.` +
+    (suggestion === undefined ? '' : ` Did you mean ${JSON.stringify(suggestion)}?`) +
+    ` Known: ${known.join(', ')}.`, undefined, unknownOption);
+  Object.defineProperty(err, 'option', { value: key, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(err, 'suggestion', { value: suggestion, enumerable: true, writable: true, configurable: true });
+  return err;
+}
+
+// The known name nearest to `key` (case-insensitive edit distance), when it is near enough to be
+// a typo: at most a third of the longer name's length, and at least 1 edit allowed.
+function closestName(key, known) {
+  const a = key.toLowerCase();
+  let best;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(a, candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  if (best === undefined) return undefined;
+  const allowed = Math.max(1, Math.floor(Math.max(a.length, best.length) / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+// Edits (insert, delete, replace, swap of two neighbours) from a to b.
+function editDistance(a, b) {
+  if (a.length > 64 || b.length > 64) return Infinity; // no near match for a long key
+  const rows = [Array.from({ length: b.length + 1 }, (_, j) => j)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], rows[i - 2][j - 2] + 1);
+    }
+    rows.push(row);
+  }
+  return rows[a.length][b.length];
 }
 
 // A required object argument (null, arrays and functions are refused).
@@ -173,6 +229,7 @@ module.exports = {
   isPlainObject,
   isThenable,
   validateOptions,
+  checkKnownKeys,
   validateObject,
   validateFunction,
   validateOptionalFunction,

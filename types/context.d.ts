@@ -36,8 +36,11 @@ export interface CreateContextOptions {
 export interface ContextType<T extends object = RequestContextFields> {
   readonly name: string;
   readonly maxBytes: number;
-  /** The ctxframe AsyncLocalStorage holding the frozen context. */
-  readonly storage: AsyncLocalStorage<DeepReadonly<T>>;
+  /**
+   * The ctxframe AsyncLocalStorage the contexts of this type live in. Its store is a per-run()
+   * scope object, not the context: read the context with current()/get().
+   */
+  readonly storage: AsyncLocalStorage<object>;
   /**
    * Validates `ctx` (plain object, JSON-safe, <= maxBytes), stores a deep-frozen copy and runs `fn` in it.
    * @throws TypeError code CTXFRAME_INVALID_CONTEXT, RangeError code CTXFRAME_CONTEXT_TOO_LARGE
@@ -47,6 +50,14 @@ export interface ContextType<T extends object = RequestContextFields> {
   current(): DeepReadonly<T>;
   currentOrNull(): DeepReadonly<T> | null;
   get<K extends keyof T>(field: K): DeepReadonly<T[K]> | undefined;
+  /**
+   * Adds `partial`'s fields (undefined removes one) to the context of the nearest run() — the
+   * request, under ingress — for everything that reads it afterwards in that run(); snapshots read
+   * or carried (jobs, worker messages) before keep theirs. Returns the new snapshot.
+   * @throws Error code CTXFRAME_NO_CONTEXT outside a context; TypeError code CTXFRAME_INVALID_CONTEXT
+   * (also for an ingress-owned field such as requestId); RangeError code CTXFRAME_CONTEXT_TOO_LARGE
+   */
+  enrich(partial: Partial<T>): DeepReadonly<T>;
   /** Runs `fn` in a new frozen copy of the current context with `partial` overriding fields (undefined removes one). */
   with<R, A extends unknown[]>(partial: Partial<T>, fn: (...args: A) => R, ...args: A): R;
   /** Test helper: runs `fn` in a synthetic context `{ requestId: randomUUID(), ...partial }`. */

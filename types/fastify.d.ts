@@ -12,7 +12,10 @@ export interface FastifyRequestLike {
   [key: string]: any;
 }
 
-export type FastifyRequestContextOptions = IngressOptions<FastifyRequestLike>;
+export interface FastifyRequestContextOptions extends IngressOptions<FastifyRequestLike> {
+  /** request.id (reqId in Fastify's logs) and the context's requestId are one value (Fastify's setGenReqId). Default true. */
+  fastifyRequestId?: boolean;
+}
 
 /** A Fastify plugin (fastify-plugin semantics: not encapsulated). Register it before other onRequest hooks. */
 export interface FastifyRequestContextPlugin {

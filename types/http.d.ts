@@ -28,7 +28,8 @@ export interface RequestMetrics {
   counters: Record<string, number>;
 }
 
-export type IngressErrorSource = 'resolve' | 'onRequestEnd' | 'handler';
+/** Where an error reported to onError came from; 'request': the request's own data was refused (400/431). */
+export type IngressErrorSource = 'resolve' | 'onRequestEnd' | 'handler' | 'generateRequestId' | 'request';
 
 export interface IngressOptions<Req = IncomingMessage> {
   /** Context type to run requests in. Default: requestContext. */
@@ -63,8 +64,14 @@ export interface IngressOptions<Req = IncomingMessage> {
   onRequestEnd?: (summary: RequestSummary) => void;
   /** Per-request metrics (count(), requestMetrics()). Default: true when onRequestEnd is given, else false. */
   metrics?: boolean;
-  /** Errors from resolve, onRequestEnd and (node:http) the handler. Default: process warning CTXFRAME_INGRESS_ERROR. */
+  /** Errors from resolve, onRequestEnd, generateRequestId, refusals and (node:http) the handler. Default: rate-limited process warnings CTXFRAME_INGRESS_ERROR / CTXFRAME_INGRESS_REFUSED. */
   onError?: (error: unknown, source: IngressErrorSource) => void;
+  /** Makes the id of a request that brings no trusted valid one (Node's req). Must return 1-128 characters from [A-Za-z0-9-_.:/+=@]. Default: randomUUID(). */
+  generateRequestId?: (req: IncomingMessage) => string;
+  /** Which inbound ids to keep: true (default), false (never), addresses and subnets of trusted proxies ("10.0.0.0/8", "::1"), or a function. */
+  trustRequestId?: boolean | readonly string[] | ((req: IncomingMessage) => boolean);
+  /** At most one warning per code per interval; the others are counted. 0: every one. Default 60000. */
+  warningIntervalMs?: number;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;

@@ -103,11 +103,15 @@ function noneMechanism() {
   };
 }
 
-const isKit = (name) => name === 'kit' || name === 'kit-notrace';
+const isKit = (name) => name === 'kit' || name === 'kit-notrace' || name === 'kit-enrich';
 const kitOptions = (name) => (name === 'kit-notrace' ? { resolve, trace: false } : { resolve });
 
-function kitApi() {
+// kit-enrich adds the value with enrich() (to the request, no callback), as after authentication.
+function kitApi(name) {
   const { requestContext } = require('ctxframe/context');
+  if (name === 'kit-enrich') {
+    return { read: () => requestContext.current(), add: (fields, fn) => { requestContext.enrich(fields); return fn(); } };
+  }
   return { read: () => requestContext.current(), add: (fields, fn) => requestContext.with(fields, fn) };
 }
 
@@ -142,7 +146,7 @@ function httpApp(name) {
   };
   if (isKit(name)) {
     const { withRequestContext } = require('ctxframe/http');
-    const api = kitApi();
+    const api = kitApi(name);
     const handler = (req, res) => work(api, req.headers).then((body) => answer(res, body), (err) => fail(res, err));
     return { server: http.createServer(withRequestContext(handler, kitOptions(name))), backend: require('ctxframe').backend };
   }
@@ -167,12 +171,12 @@ function expressApp(name) {
   if (name === 'kit-server') {
     const { withRequestContext } = require('ctxframe/express');
     wrapApp = (handler) => withRequestContext(handler, kitOptions(name));
-    const kit = kitApi();
+    const kit = kitApi(name);
     api = () => kit;
     backend = require('ctxframe').backend;
   } else if (isKit(name)) {
     app.use(require('ctxframe/express').requestContextMiddleware(kitOptions(name)));
-    const kit = kitApi();
+    const kit = kitApi(name);
     api = () => kit;
     backend = require('ctxframe').backend;
   } else {
@@ -200,7 +204,7 @@ function koaApp(name) {
   let backend;
   if (isKit(name)) {
     app.use(require('ctxframe/koa').requestContextMiddleware(kitOptions(name)));
-    const kit = kitApi();
+    const kit = kitApi(name);
     api = () => kit;
     backend = require('ctxframe').backend;
   } else {
@@ -227,7 +231,7 @@ function fastifyApp(name) {
   let echo = false; // true: the handler echoes the id (mechanisms with no header step of their own)
   if (isKit(name)) {
     fastify.register(require('ctxframe/fastify').fastifyRequestContext, kitOptions(name));
-    const kit = kitApi();
+    const kit = kitApi(name);
     api = () => kit;
     backend = require('ctxframe').backend;
   } else if (name === 'frc') {

@@ -31,7 +31,7 @@ const WORKLOADS = {
     script: SERVER,
     server: true,
     variants: ['none', 'kit', 'frc', 'frc+register'],
-    extra: ['als-1', 'kit-notrace'],
+    extra: ['als-1', 'kit-notrace', 'kit-enrich'],
     reference: 'frc',
     target: { variant: 'kit', frame: 1.0, carrier: 1.0 },
     config: serverConfig,

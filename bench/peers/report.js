@@ -64,6 +64,7 @@ const LABELS = {
   none: 'no context (floor)',
   kit: 'ctxframe kit (defaults)',
   'kit-notrace': 'ctxframe kit, trace: false',
+  'kit-enrich': 'ctxframe kit, enrich() to add',
   'kit-server': 'ctxframe kit around the whole app',
   frc: '@fastify/request-context',
   'frc+register': '@fastify/request-context, -r ctxframe/register',

@@ -3,6 +3,7 @@
 // record, the read's frames, the connection's last use), decides the kind, the site to report
 // and the evidence around it. Pure: no hooks, no state.
 
+const { ContextScope } = require('../kit/context-scope.js');
 const { framesOf, firstUserFrame, where } = require('./stack.js');
 
 // Resource types that are long-lived connections: their callbacks run in whichever context
@@ -17,10 +18,11 @@ const THENABLE_NAMES = /^(?:then|_?resolve|_?reject|_?settle|_?fulfill|_?fulfil|
 // How many async parents a record keeps, and siteOf() looks through.
 const PARENT_LINKS = 4;
 
-// A request context's id (ingress sets requestId), or null for anything else.
+// A request context's id (ingress sets requestId), or null for anything else. A context type's
+// storage holds a scope per run() (kit/context-scope.js): its current snapshot has the id.
 function requestIdOf(store) {
   if (store === null || typeof store !== 'object') return null;
-  const id = store.requestId;
+  const id = ContextScope.read(store).requestId;
   return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 

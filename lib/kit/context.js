@@ -11,6 +11,9 @@ const { validateOptions, validateNonEmptyString, validateInteger, validateFuncti
 const { copyJsonSafe, invalidContext, tooLarge, describe, fieldPath } = require('../json-safe.js');
 const { contextMissing } = require('../channels.js');
 const { createContextValues, byType } = require('./context-values.js');
+const { ContextScope } = require('./context-scope.js');
+
+const { read: readStore, root: rootScope, child: childScope, enrich: enrichScope, isScope } = ContextScope;
 
 const DEFAULT_MAX_BYTES = 8192;
 
@@ -53,7 +56,7 @@ function callSite(skip) {
 }
 
 function createContext(options) {
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['name', 'maxBytes']);
   const name = validateNonEmptyString('options.name', options.name, 'RequestContext');
   const maxBytes = validateInteger('options.maxBytes', options.maxBytes, 2, DEFAULT_MAX_BYTES);
   const storage = new AsyncLocalStorage({ name });
@@ -91,20 +94,31 @@ function createContext(options) {
     storage,
     run(ctx, fn, ...args) {
       validateFunction('fn', fn);
-      return storage.run(freezeContext(ctx), fn, ...args);
+      return storage.run(rootScope(freezeContext(ctx), values), fn, ...args);
     },
     current() {
-      const ctx = storage.getStore();
-      if (ctx === undefined) throw noContext(`${name}.current()`, contextType.current, 'current()');
-      return ctx;
+      const store = storage.getStore();
+      if (store === undefined) throw noContext(`${name}.current()`, contextType.current, 'current()');
+      return readStore(store);
     },
     currentOrNull() {
-      const ctx = storage.getStore();
-      return ctx === undefined ? null : ctx;
+      const store = storage.getStore();
+      return store === undefined ? null : readStore(store);
     },
     get(field) {
-      const ctx = storage.getStore();
-      return ctx === undefined ? undefined : ctx[field];
+      const store = storage.getStore();
+      return store === undefined ? undefined : readStore(store)[field];
+    },
+    // Adds fields to the context of the nearest run() (the request, under ingress) from here on:
+    // everything that reads the context afterwards in that run() sees the new snapshot; what was
+    // read before, and what a job or message carried, keeps its own. Returns the new snapshot.
+    enrich(partial) {
+      const store = storage.getStore();
+      if (store === undefined || !isScope(store)) {
+        checkPartial(partial, name);
+        throw noContext(`${name}.enrich()`, contextType.enrich, 'enrich()');
+      }
+      return enrichScope(store, partial, (path, reason) => invalidContext(name, path, reason));
     },
     // One run() of a shallow copy: the outer context's fields are shared (already checked and
     // frozen); only the fields of `partial` are validated.
@@ -115,7 +129,7 @@ function createContext(options) {
         checkPartial(partial, name);
         throw noContext(`${name}.with()`, contextType.with, 'with()');
       }
-      return storage.run(values.extend(outer, partial, false), fn, ...args);
+      return storage.run(childScope(outer, partial, values), fn, ...args);
     },
     withContext(partial, fn, ...args) {
       if (typeof partial === 'function') return contextType.withContext({}, partial, fn, ...args);
@@ -123,14 +137,14 @@ function createContext(options) {
       checkPartial(partial, name);
       validateFunction('fn', fn);
       const ctx = mergeFields({ requestId: randomUUID() }, partial);
-      return storage.run(freezeContext(ctx), fn, ...args);
+      return storage.run(rootScope(freezeContext(ctx), values), fn, ...args);
     },
     assertContext(where) {
-      const ctx = storage.getStore();
-      if (ctx === undefined) {
+      const store = storage.getStore();
+      if (store === undefined) {
         throw noContext(where === undefined ? 'assertContext()' : String(where), contextType.assertContext, 'assertContext()');
       }
-      return ctx;
+      return readStore(store);
     },
     // Validates and returns the frozen copy run() would store, without running anything.
     freeze(ctx) {

@@ -139,7 +139,7 @@ class ContextCommentPlugin {
   #maxValueLength;
 
   constructor(options) {
-    options = validateOptions('options', options);
+    options = validateOptions('options', options, ['context', 'fields', 'maxValueLength']);
     const fields = options.fields === undefined ? DEFAULT_FIELDS : options.fields;
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
       throw invalidArgType('options.fields', 'an object mapping comment keys to context fields', fields);

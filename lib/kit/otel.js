@@ -48,7 +48,7 @@ class CtxframeContextManager {
   // options.rootContext: the context active() returns outside any with(); defaults to
   // @opentelemetry/api's ROOT_CONTEXT (pass your own if several copies of the api exist).
   constructor(options) {
-    options = options === undefined ? NO_OPTIONS : require('../validators.js').validateOptions('options', options);
+    options = options === undefined ? NO_OPTIONS : require('../validators.js').validateOptions('options', options, ['rootContext']);
     if (options.rootContext !== undefined &&
         (options.rootContext === null || typeof options.rootContext !== 'object')) {
       throw require('../errors.js').invalidArgType('options.rootContext', 'an OpenTelemetry Context',

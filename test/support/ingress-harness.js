@@ -116,7 +116,8 @@ function resolveTenant(req) {
 // Builds one service. Routes:
 //   POST /work/:tag?delay=N — reads the JSON body, does doWork, answers with a head line then a stream.
 //   GET  /boom             — handler throws.
-//   GET  /ctx              — answers the current context and metrics as JSON.
+//   GET  /ctx              — answers the current context and metrics as JSON (?enrich=1: after
+//                            requestContext.enrich({ userId: 'u-enriched', plan: 'pro' })).
 async function startService(kind, ingressOptions = {}) {
   const { logger, lines } = captureLogger();
   const ends = [];
@@ -146,6 +147,7 @@ async function startService(kind, ingressOptions = {}) {
     const query = new URL(rawUrl, 'http://x').searchParams;
     let called;
     if (query.get('call')) called = await callOut(query.get('call'), query.get('mode'), keepAliveAgent);
+    if (query.get('enrich')) requestContext.enrich({ userId: 'u-enriched', plan: 'pro' });
     return JSON.stringify({ ctx: requestContext.currentOrNull(), metrics: requestMetrics(), called, after: requestContext.currentOrNull() });
   }
 

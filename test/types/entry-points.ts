@@ -69,6 +69,16 @@ pinoMixin({ reservedKeys: 'message' });
 // @ts-expect-error no test seam in the public API
 jobs.resetWarningsForTesting();
 
+// enrich() after authentication; request-id options; Fastify's one id; strict option names.
+const enriched: string | undefined = requestContext.withContext(() => requestContext.enrich({ userId: 'u-1' }).userId);
+const idHandler = withRequestContext((req, res) => { res.end(); },
+  { generateRequestId: (req) => `svc-${req.method}`, trustRequestId: ['10.0.0.0/8', '::1'], warningIntervalMs: 1000 });
+const fastifyOptions: import('ctxframe/fastify').FastifyRequestContextOptions = { fastifyRequestId: false, trustRequestId: false };
+// @ts-expect-error a typo of an option name
+withRequestContext((req, res) => { res.end(); }, { requireTennant: true });
+// @ts-expect-error trustRequestId is a boolean, a list of addresses or a function
+withRequestContext((req, res) => { res.end(); }, { trustRequestId: 'yes' });
+
 // ctxframe/express around the whole app: a (req, res) handler in, one out.
 const expressServer: (req: IncomingMessage, res: ServerResponse) => void =
   expressAround((req, res) => { res.end(); }, { resolve: (req) => ({ tenantId: req.headers['x-tenant-id'] as string }) });
@@ -78,7 +88,7 @@ expressAround('app');
 export const used = [sum, id, which, sameClass, tenant, parsed, header, handler, manager, payload,
   processor, plugin, out, again, code, expressMiddleware, expressServer, fastifyRequestContext, koaMiddleware,
   pinoMixin, contextFormat, contextQueue, contextProcessor, postWithContext, onContextMessage,
-  ResourcePool, timedOut, logMixin, loggerKeys];
+  ResourcePool, timedOut, logMixin, loggerKeys, enriched, idHandler, fastifyOptions];
 
 // ctxframe/doctor
 const expected: AsyncLocalStorage<{ id: string }> = doctor.expect(als);

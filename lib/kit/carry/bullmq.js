@@ -63,7 +63,7 @@ function contextProcessor(fn, options) {
     throw invalidArgType('fn', 'of type function (sandboxed processor files are not supported)', fn);
   }
   return wrapProcessor(fn, {
-    ...validateOptions('options', options),
+    ...validateOptions('options', options, ['context', 'maxBytes', 'secret', 'strict']),
     getPayload: (job) => (job !== null && typeof job === 'object' ? job.data : undefined),
   });
 }

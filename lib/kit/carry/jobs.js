@@ -45,8 +45,11 @@ function isJsonSafe(value) {
   }
 }
 
-function checkOptions(options) {
-  options = validateOptions('options', options);
+const JOB_OPTIONS = ['context', 'maxBytes', 'secret', 'strict'];
+const PROCESSOR_OPTIONS = [...JOB_OPTIONS, 'getPayload'];
+
+function checkOptions(options, known = JOB_OPTIONS) {
+  options = validateOptions('options', options, known);
   return {
     context: contextOption(options, ['run', 'currentOrNull']),
     maxBytes: validateInteger('options.maxBytes', options.maxBytes, 2, DEFAULT_MAX_BYTES),
@@ -187,7 +190,7 @@ function defaultGetPayload(jobOrPayload) {
 // result, exception or rejection passes through untouched.
 function wrapProcessor(fn, options) {
   validateFunction('fn', fn);
-  const opts = checkOptions(options);
+  const opts = checkOptions(options, PROCESSOR_OPTIONS);
   const getPayload = options === undefined || options.getPayload === undefined
     ? defaultGetPayload : validateFunction('options.getPayload', options.getPayload);
   const { context } = opts;

@@ -12,8 +12,8 @@ const { copyJsonSafe } = require('../../json-safe.js');
 const MARK = '@@ctxframe/worker';
 const VERSION = 1;
 
-function contextOf(options) {
-  return contextOption(validateOptions('options', options), ['run', 'currentOrNull']);
+function contextOf(options, known = ['context']) {
+  return contextOption(validateOptions('options', options, known), ['run', 'currentOrNull']);
 }
 
 // { [MARK]: 1, ctx, data } carrying the current context; `data` itself outside a context.
@@ -90,7 +90,7 @@ function defaultPort() {
 // function that removes the listener.
 function onContextMessage(handler, options) {
   validateFunction('handler', handler);
-  const context = contextOf(options);
+  const context = contextOf(options, ['context', 'port']);
   const port = options !== undefined && options.port !== undefined ? options.port : defaultPort();
   if (port === null || typeof port !== 'object' || typeof port.on !== 'function') {
     throw invalidArgType('options.port',
@@ -108,7 +108,7 @@ function onContextMessage(handler, options) {
 // override), or in a fresh context when workerData carries none.
 function runWithWorkerDataContext(fn, options) {
   validateFunction('fn', fn);
-  const context = contextOf(options);
+  const context = contextOf(options, ['context', 'workerData']);
   const workerData = options !== undefined && Object.prototype.hasOwnProperty.call(options, 'workerData')
     ? options.workerData : require('node:worker_threads').workerData;
   const { ctx, data } = open(workerData);

@@ -59,7 +59,7 @@ class AsyncGate {
   #startInContext;
 
   constructor(options) {
-    options = validateOptions('options', options);
+    options = validateOptions('options', options, ['concurrency', 'maxQueue']);
     this.#concurrency = validateCount('options.concurrency', options.concurrency, 1, 1);
     this.#maxQueue = validateCount('options.maxQueue', options.maxQueue, 0, Infinity);
     this.#startInContext = (task) => this.#start(task);
@@ -77,7 +77,7 @@ class AsyncGate {
   // fn({ signal }) in the context current at this call.
   run(fn, options) {
     validateFunction('fn', fn);
-    options = validateOptions('options', options);
+    options = validateOptions('options', options, ['signal', 'timeout']);
     const signal = validateSignal('options.signal', options.signal);
     const timeout = validateTimeout('options.timeout', options.timeout);
 

@@ -16,7 +16,7 @@ const { validateOptions, validateFiniteCount } = require('../../validators.js');
 // private gate whose concurrency is the map's.
 function map(iterable, fn, options) {
   const concurrency = validateFiniteCount('options.concurrency',
-    validateOptions('options', options).concurrency, 1, 1);
+    validateOptions('options', options, ['concurrency', 'ordered', 'signal', 'timeout']).concurrency, 1, 1);
   return new AsyncGate({ concurrency }).map(iterable, fn, { ...options, concurrency });
 }
 

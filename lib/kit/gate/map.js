@@ -298,7 +298,7 @@ function mapThroughGate(gate, iterable, fn, options) {
     throw invalidArgType('iterable', 'an async iterable or an iterable', iterable);
   }
   validateFunction('fn', fn);
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['concurrency', 'ordered', 'signal', 'timeout']);
   const fallback = Number.isFinite(gate.concurrency) ? gate.concurrency : undefined;
   if (options.concurrency === undefined && fallback === undefined) {
     throw invalidArgType('options.concurrency',

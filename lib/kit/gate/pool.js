@@ -14,7 +14,7 @@ const {
 const { LinkedQueue, watchAbort, unwatchAbort } = require('./queue.js');
 const { invalidArgType, invalidArgValue, outOfRange, emitWarning } = require('../../errors.js');
 const {
-  validateFunction, validateOptionalFunction, validateOptions, validateObject, validateCount,
+  validateFunction, validateOptionalFunction, validateOptions, validateObject, checkKnownKeys, validateCount,
   validateFiniteCount, validateTimeout, validateSignal,
 } = require('../../validators.js');
 
@@ -61,6 +61,7 @@ class ResourcePool {
 
   constructor(options) {
     validateObject('options', options);
+    checkKnownKeys('options', options, ['create', 'destroy', 'max', 'resources', 'maxQueue', 'onError']);
     this.#destroy = validateOptionalFunction('options.destroy', options.destroy);
     this.#onError = validateOptionalFunction('options.onError', options.onError);
     this.#maxQueue = validateCount('options.maxQueue', options.maxQueue, 0, Infinity);
@@ -105,7 +106,7 @@ class ResourcePool {
 
   // acquire({ signal, timeout }) -> Promise of a resource. `timeout` bounds the wait only.
   acquire(options) {
-    options = validateOptions('options', options);
+    options = validateOptions('options', options, ['signal', 'timeout']);
     const signal = validateSignal('options.signal', options.signal);
     const timeout = validateTimeout('options.timeout', options.timeout);
     if (this.#closed) return Promise.reject(new GateClosedError('pool'));

@@ -112,7 +112,7 @@ function validateBackoff(value) {
 // fn is called as fn({ attempt, signal }), attempt counting from 1.
 function retry(fn, options) {
   validateFunction('fn', fn);
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['retries', 'backoff', 'signal', 'shouldRetry', 'onRetry']);
   const retries = validateCount('options.retries', options.retries, 0, 3);
   const backoff = validateBackoff(options.backoff);
   const signal = validateSignal('options.signal', options.signal);
@@ -134,7 +134,7 @@ function retry(fn, options) {
 // attempt n waits min(max, initial * factor^(n-1)) ms, times a random factor in
 // [0.5, 1) when jitter is true (the default).
 function exponentialBackoff(options) {
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['initial', 'factor', 'max', 'jitter']);
   const initial = options.initial === undefined ? 100 : validateDelay('options.initial', options.initial);
   const max = options.max === undefined ? 30000 : validateDelay('options.max', options.max);
   const factor = options.factor === undefined ? 2 : options.factor;

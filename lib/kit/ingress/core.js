@@ -1,29 +1,31 @@
 'use strict';
 // Owns: the one ingress behaviour shared by ctxframe/http, /express, /fastify and /koa —
-// the request id (validated inbound header or randomUUID), W3C trace continuation (or OpenTelemetry's
-// active span, otel-bridge.js), allow-listed W3C baggage fields (baggage.js), resolve(req)
+// the request id (a trusted, valid inbound header, or a new one: options.js), W3C trace continuation
+// (or OpenTelemetry's active span, otel-bridge.js), allow-listed W3C baggage fields (baggage.js), resolve(req)
 // fields, requireTenant, and IngressRequest, whose run() is the one place a request enters its
 // context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).
 
-const { randomUUID } = require('node:crypto');
 const { apply: ReflectApply } = Reflect;
 const FunctionPrototypeCall = Function.prototype.call.bind(Function.prototype.call);
 const { isArray: ArrayIsArray } = Array;
 const { performance } = require('node:perf_hooks');
 const { AsyncResource } = require('node:async_hooks');
 const { byType, stringBound } = require('../context-values.js');
+const { ContextScope } = require('../context-scope.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
-const { invalidArgType, invalidArgValue, emitWarning } = require('../../errors.js');
-const { validateOptions, validateHeaderName, validateOptionalFunction, validateBoolean,
-  validateNonEmptyString, contextOption, isValidRequestId, isThenable } = require('../../validators.js');
+const { invalidArgType, invalidArgValue } = require('../../errors.js');
+const { validateInteger, validateHeaderName, validateOptionalFunction, validateBoolean,
+  validateNonEmptyString, contextOption, isThenable } = require('../../validators.js');
 const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
+const { ingressOptions, requestIdPolicy } = require('./options.js');
+const { createReporter, refusalOf } = require('./warnings.js');
 const { activeSpanFields, runWithBaggage } = require('../otel-bridge.js');
 const { normalizeBaggageOption, readBaggageFields, baggageEntries } = require('../baggage.js');
 
-function normalizeOptions(options) {
-  options = validateOptions('options', options);
+function normalizeOptions(options, extraOptions) {
+  options = ingressOptions(options, extraOptions);
   const header = options.header === undefined ? 'x-request-id' : options.header;
   const newTraceFlags = options.newTraceFlags === undefined ? '01' : options.newTraceFlags; // sampled: docs/ingress.md
   if (typeof newTraceFlags !== 'string' || !/^[0-9a-f]{2}$/.test(newTraceFlags)) {
@@ -38,12 +40,17 @@ function normalizeOptions(options) {
   // How contexts are made: a context type from createContext() shares the fields it already
   // checked (see context-values.js); any other context type goes through its public freeze().
   const values = byType.get(context);
+  const onError = validateOptionalFunction('options.onError', options.onError);
+  const report = createReporter(onError, validateInteger('options.warningIntervalMs', options.warningIntervalMs, 0, 60000));
   return {
     context,
     header: validateHeaderName('options.header', header).toLowerCase(),
     resolve: validateOptionalFunction('options.resolve', options.resolve),
     onRequestEnd,
-    onError: validateOptionalFunction('options.onError', options.onError),
+    onError,
+    report,
+    // (req, inbound header value) -> the request's id: trustRequestId, generateRequestId.
+    requestIdOf: requestIdPolicy(options, (err, where) => reportError({ report }, err, where)),
     requireTenant: validateBoolean('options.requireTenant', options.requireTenant, false),
     trace: validateBoolean('options.trace', options.trace, true),
     responseHeader: validateBoolean('options.responseHeader', options.responseHeader, true),
@@ -53,6 +60,11 @@ function normalizeOptions(options) {
     openTelemetry: validateBoolean('options.openTelemetry', options.openTelemetry, true),
     baggage: normalizeBaggageOption('options.baggage', options.baggage),
     adopt: values ? values.adopt : context.freeze,
+    // What the storage holds for a request: a scope (context-scope.js) that enrich() can add to,
+    // its ingress-owned fields protected; a context type of its own gets the context itself.
+    scope: values ? (base, owned) => ContextScope.root(base, values, owned) : (base) => base,
+    replace: values ? ContextScope.replace : (store, ctx) => ctx,
+    read: values ? ContextScope.read : (store) => store,
     // own: a new copy of the ingress fields, not frozen; its fields win over resolve()'s. A
     // context type of its own merges onto the base its freeze() made, as it always did.
     merge: values ? values.merge :
@@ -81,8 +93,10 @@ function fieldBound(key, length) {
 }
 
 function readIngress(request, opts, headers) {
-  const inboundId = singleHeader(headers[opts.header]);
-  const requestId = isValidRequestId(inboundId) ? inboundId : randomUUID();
+  const { adapter } = request;
+  // A framework with an id of its own made from ours (Fastify's request.id): the same value.
+  const own = adapter.requestId === undefined ? undefined : adapter.requestId(request);
+  const requestId = own !== undefined ? own : opts.requestIdOf(request.req, singleHeader(headers[opts.header]));
   request.requestId = requestId;
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
   // With OpenTelemetry in the process, its span for this request gives the trace (one property
@@ -145,12 +159,13 @@ function adoptSpan(request, span, headers) {
 // baggage fields set in OpenTelemetry's baggage (otel-bridge.js), so that
 // propagation.getBaggage(context.active()) in a handler sees what the context holds.
 function proceedWithBaggage(request) {
-  return request.run(request.ctx, bindAndProceed, request);
+  return request.run(bindAndProceed, request);
 }
 
 function baggageOf(request) {
   return baggageEntries(request.ctx, request.opts.baggage);
 }
+
 
 function newFields(r) {
   if (r.traceId === undefined) return { requestId: r.requestId };
@@ -182,16 +197,10 @@ function sendJson(res, status, body) {
   res.end(json);
 }
 
+// onError(err, where), else a CTXFRAME_INGRESS_ERROR warning (rate-limited: warnings.js).
 function reportError(opts, err, where) {
-  if (opts.onError) {
-    try {
-      opts.onError(err, where);
-      return;
-    } catch {
-      // fall through to a warning: a failing error reporter must not crash the server
-    }
-  }
-  emitWarning('CTXFRAME_INGRESS_ERROR', `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
+  opts.report('CTXFRAME_INGRESS_ERROR', err, where,
+    () => `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
 }
 
 // Makes every event a request/response emits run in the snapshot taken inside the request's
@@ -240,9 +249,12 @@ class IngressRequest {
     this.baggage = undefined;
     this.bound = 0;
     readIngress(this, opts, req.headers);
-    this.base = opts.adopt(newFields(this), this.bound); // ingress-owned fields
+    const own = opts.adopt(newFields(this), this.bound); // ingress-owned fields
+    this.base = own; // and the allow-listed baggage fields under them
     if (this.baggage !== undefined) this.underlayBaggage();
-    this.ctx = this.base; // base + resolve()'s fields, once resolved
+    // What the storage holds: the request's scope, whose snapshot is base, then base +
+    // resolve()'s fields, then whatever enrich() adds (never to ingress's own fields).
+    this.store = opts.scope(this.base, own);
     this.ended = false;
   }
 
@@ -256,12 +268,17 @@ class IngressRequest {
     }
   }
 
+  // The request's current snapshot.
+  get ctx() {
+    return this.opts.read(this.store);
+  }
+
   // The one place a request enters its context: fn(arg) runs with `ctx` in the context type's
   // storage and, when metrics are on, the request's record in the metrics storage.
-  run(ctx, fn, arg) {
-    const { record } = this;
-    if (record === null) return this.opts.context.storage.run(ctx, fn, arg);
-    return this.opts.context.storage.run(ctx, () => metricsStorage.run(record, fn, arg));
+  run(fn, arg) {
+    const { record, store } = this;
+    if (record === null) return this.opts.context.storage.run(store, fn, arg);
+    return this.opts.context.storage.run(store, () => metricsStorage.run(record, fn, arg));
   }
 
   // After resolve(): merge its fields (ingress-owned ones win), check the tenant, then run the
@@ -274,13 +291,15 @@ class IngressRequest {
       }
       try {
         // A new copy of the ingress fields plus resolve()'s, which alone are validated.
-        this.ctx = opts.merge(newFields(this), this.bound, fields, this.base);
+        this.store = opts.replace(this.store, opts.merge(newFields(this), this.bound, fields, this.base));
       } catch (err) {
+        const refusal = refusalOf(err);
+        if (refusal !== undefined) return this.refuse(refusal, err);
         return this.fail(err, 'resolve');
       }
       if (this.baggage !== undefined) {
         try {
-          this.ctx = opts.underlay(this.ctx, this.baggage);
+          this.store = opts.replace(this.store, opts.underlay(this.ctx, this.baggage));
         } catch {
           // too large with the baggage fields: the context goes without them, as underlayBaggage()
         }
@@ -294,16 +313,27 @@ class IngressRequest {
     }
     if (requestStart.hasSubscribers) requestStart.publish({ context: opts.context, store: this.ctx });
     if (opts.baggage !== null) return runWithBaggage(baggageOf, proceedWithBaggage, this);
-    return this.run(this.ctx, bindAndProceed, this);
+    return this.run(bindAndProceed, this);
   }
 
   reject(status, body) {
     const { adapter, res } = this;
-    return this.run(this.ctx, () => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
+    return this.run(() => (adapter.reject ? adapter.reject(this, status, body) : sendJson(res, status, body)));
+  }
+
+  // The request's own data was refused (too large, not a context value): 4xx, reported as
+  // CTXFRAME_INGRESS_REFUSED (rate-limited) or to onError(err, 'request'); the handler never runs.
+  refuse(refusal, err) {
+    const { opts } = this;
+    this.run(() => opts.report('CTXFRAME_INGRESS_REFUSED', err, 'request',
+      () => `ctxframe ingress: request ${this.ctx.requestId} refused with ${refusal.status} ${refusal.error}: ${err && err.message}`));
+    return this.reject(refusal.status, errorBody(refusal.error, this.ctx.requestId,
+      refusal.status === 431 ? 'The request carries more context data than this service accepts.'
+        : 'The request carries a value this service cannot accept.'));
   }
 
   fail(err, where) {
-    this.run(this.ctx, () => reportError(this.opts, err, where));
+    this.run(() => reportError(this.opts, err, where));
     return this.reject(500, errorBody('internal_error', this.ctx.requestId, 'The request could not be processed.'));
   }
 
@@ -325,7 +355,7 @@ class IngressRequest {
       counters: snapshotCounters(record),
       aborted,
     };
-    this.run(ctx, () => {
+    this.run(() => {
       try {
         opts.onRequestEnd(summary);
       } catch (err) {
@@ -344,8 +374,8 @@ class IngressRequest {
 // }
 // request: what resolve() receives (Fastify request, Koa ctx; default: req); next, reply: kept
 // on the IngressRequest for the adapter.
-function createIngressCore(options) {
-  const opts = normalizeOptions(options);
+function createIngressCore(options, extraOptions) {
+  const opts = normalizeOptions(options, extraOptions);
 
   function enter(req, res, adapter, request, next, reply) {
     const r = new IngressRequest(opts, req, res, adapter, request, next, reply);
@@ -360,7 +390,7 @@ function createIngressCore(options) {
     if (!opts.resolve) return r.proceed(undefined);
     let resolved;
     try {
-      resolved = r.run(r.base, opts.resolve, request === undefined ? req : request);
+      resolved = r.run(opts.resolve, request === undefined ? req : request);
     } catch (err) {
       return r.fail(err, 'resolve');
     }
@@ -370,7 +400,14 @@ function createIngressCore(options) {
     return r.proceed(resolved);
   }
 
-  return { enter, options: opts };
+  return {
+    enter,
+    options: opts,
+    report: (err, where) => reportError(opts, err, where),
+    // The id a request gets (trustRequestId, generateRequestId), for a framework that makes its
+    // own id first (Fastify's genReqId).
+    requestIdOf: (req) => opts.requestIdOf(req, singleHeader(req.headers[opts.header])),
+  };
 }
 
 function pathOf(url) {

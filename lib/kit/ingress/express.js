@@ -7,6 +7,7 @@ const { createIngressCore } = require('./core.js');
 const { wrapRequestHandler } = require('./server.js');
 const { count, requestMetrics } = require('./metrics.js');
 const { isThenable, isValidRequestId, validateFunction } = require('../../validators.js');
+const { checkFactoryCall } = require('./options.js');
 
 // The matched route pattern, e.g. "/api/users/:id"; undefined when no route matched.
 function expressRoute(req) {
@@ -21,6 +22,7 @@ const adapter = {
 };
 
 function requestContextMiddleware(options) {
+  checkFactoryCall('requestContextMiddleware', options, arguments.length, 'app.use(requestContextMiddleware({ ...options }))');
   const core = createIngressCore(options);
   return function ctxframeRequestContext(req, res, next) {
     // Enters the request's context (IngressRequest.run in core.js) and calls proceed() inside it.
@@ -38,6 +40,7 @@ function requestContextMiddleware(options) {
 // cheaper form (docs/ingress.md). resolve() receives Node's req (Express's helpers such as
 // req.get() come later); a failing resolve() or app answers 500 as ctxframe/http does.
 function withRequestContext(app, options) {
+  checkFactoryCall('withRequestContext', app, arguments.length, 'http.createServer(withRequestContext(app, { ...options }))');
   validateFunction('app', app);
   return wrapRequestHandler(app, options, adapter.route);
 }

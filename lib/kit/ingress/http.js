@@ -7,15 +7,18 @@
 const { createServerIngress, wrapRequestHandler } = require('./server.js');
 const { count, requestMetrics } = require('./metrics.js');
 const { isValidRequestId, validateFunction } = require('../../validators.js');
+const { checkFactoryCall } = require('./options.js');
 
 // createIngress(options) -> ingress(req, res, next): next() runs inside the request's context.
 // A next() that throws or rejects gets a 500 JSON answer (server.js).
 function createIngress(options) {
+  checkFactoryCall('createIngress', options, arguments.length, 'app.use(createIngress({ ...options }))');
   return createServerIngress(options, undefined);
 }
 
 // withRequestContext(handler, options) -> (req, res) => void, for http.createServer(...).
 function withRequestContext(handler, options) {
+  checkFactoryCall('withRequestContext', handler, arguments.length, 'http.createServer(withRequestContext(handler, { ...options }))');
   validateFunction('handler', handler);
   return wrapRequestHandler(handler, options, undefined);
 }

@@ -5,6 +5,7 @@
 const { createIngressCore } = require('./core.js');
 const { count, requestMetrics } = require('./metrics.js');
 const { isValidRequestId } = require('../../validators.js');
+const { checkFactoryCall } = require('./options.js');
 
 // Koa's default error handler clears every header, then sets err.headers: keep the id.
 function keepRequestId(ctx, header, err) {
@@ -32,6 +33,7 @@ const koaAdapter = (header) => ({
 });
 
 function requestContextMiddleware(options) {
+  checkFactoryCall('requestContextMiddleware', options, arguments.length, 'app.use(requestContextMiddleware({ ...options }))');
   const core = createIngressCore(options);
   const adapter = koaAdapter(core.options.header);
   return function ctxframeRequestContext(ctx, next) {

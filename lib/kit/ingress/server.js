@@ -6,16 +6,9 @@
 
 const { createIngressCore, sendJson } = require('./core.js');
 const { isThenable, validateFunction } = require('../../validators.js');
-const { emitWarning } = require('../../errors.js');
 
 function handleFailure(core, req, res, err) {
-  const { onError } = core.options;
-  try {
-    if (onError) onError(err, 'handler');
-    else emitWarning('CTXFRAME_INGRESS_ERROR', `ctxframe ingress: handler for ${req.method} ${req.url} failed: ${err && err.stack ? err.stack : err}`);
-  } catch {
-    // a failing reporter must not crash the server
-  }
+  core.report(err, 'handler'); // onError, else a rate-limited CTXFRAME_INGRESS_ERROR warning
   if (!res.headersSent && !res.writableEnded) {
     const requestId = res.getHeader(core.options.header);
     sendJson(res, 500, { error: 'internal_error', message: 'The request could not be processed.', requestId });

@@ -34,7 +34,7 @@ function outputName(name, reserved, hasField) {
 // contextFieldPicker(options, where, loggerKeys) -> { pick, key }
 // loggerKeys: the keys the logger writes itself (its level, time, message…).
 function contextFieldPicker(options, where, loggerKeys) {
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['context', 'fields', 'reservedKeys', 'key']);
   const context = contextOption(options, ['currentOrNull']);
   let fields = options.fields === undefined ? WELL_KNOWN_FIELDS : options.fields;
   if (fields !== 'all') {

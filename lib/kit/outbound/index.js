@@ -42,7 +42,7 @@ function removeHooks() {
 }
 
 function normalizeOptions(options) {
-  options = validateOptions('options', options);
+  options = validateOptions('options', options, ['context', 'requestIdHeader', 'traceparent', 'openTelemetry', 'baggage', 'mode']);
   const context = contextOption(options, ['currentOrNull']);
   let requestIdHeader = options.requestIdHeader === undefined ? 'x-request-id' : options.requestIdHeader;
   if (requestIdHeader !== false) {

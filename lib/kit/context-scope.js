@@ -1,0 +1,109 @@
+'use strict';
+// Owns: what a context type's storage holds — one scope per run() (and per ingress request),
+// through which enrich() adds fields after the run started. A scope points at its current
+// snapshot: a frozen, checked context (context-values.js). enrich() never writes a snapshot; it
+// makes a new one from the current one and the added fields and makes that current, so code that
+// read the context earlier keeps what it read, a job or worker message carries the snapshot it
+// was given, and everything that reads the context afterwards in the same run() — any async
+// continuation of it, the request's and response's event listeners, with() callbacks — sees the
+// newest one. A scope is made by one run() and reachable only from that run's async tree: no
+// other request can see it.
+//
+// with(partial, fn) makes a child scope: its snapshot is the parent's current one plus the
+// partial's fields (they win inside fn). enrich() inside fn adds to the nearest run()'s scope
+// (the request), so the whole request sees the fields; the child makes its snapshot again the
+// next time it is read after the parent's changed.
+//
+// A store someone put into the storage directly (not a scope) is read as the context itself,
+// as before scopes existed; it cannot be enriched.
+
+const { keys: objectKeys, hasOwn } = Object;
+
+class ContextScope {
+  #ctx; // the current snapshot (frozen, produced by the context type)
+  #parent; // null for a run()'s scope; the outer scope for a with() scope
+  #parentCtx; // the parent's snapshot this scope's #ctx was made from
+  #keys; // the with() partial's keys (re-applied from #ctx when the parent changes)
+  #owned; // null, or a frozen object whose fields enrich() may not change (ingress's ids)
+  #values; // the context type's values (context-values.js): extend() makes new snapshots
+
+  constructor(ctx, values, parent, parentCtx, keys, owned) {
+    this.#ctx = ctx;
+    this.#values = values;
+    this.#parent = parent;
+    this.#parentCtx = parentCtx;
+    this.#keys = keys;
+    this.#owned = owned;
+  }
+
+  // A store of the storage -> the context it stands for (a store that is not a scope is the
+  // context itself). `store` is not undefined.
+  static read(store) {
+    if (typeof store !== 'object' || store === null || !(#ctx in store)) return store;
+    return store.#parent === null ? store.#ctx : store.#refresh();
+  }
+
+  static isScope(store) {
+    return typeof store === 'object' && store !== null && #ctx in store;
+  }
+
+  // A run()'s scope: `ctx` produced by the context type whose values these are.
+  static root(ctx, values, owned = null) {
+    return new ContextScope(ctx, values, null, undefined, undefined, owned);
+  }
+
+  // with(): a child of `store` (a scope, or a raw store read as a context) with `partial`'s fields.
+  static child(store, partial, values) {
+    if (!ContextScope.isScope(store)) return ContextScope.root(values.extend(store, partial, false), values);
+    const outer = ContextScope.read(store);
+    const ctx = values.extend(outer, partial, false);
+    return new ContextScope(ctx, values, store, outer, objectKeys(partial), null);
+  }
+
+  // enrich(): the fields of `partial` added to the scope of the nearest run() (the request's,
+  // under ingress); returns the new snapshot. Checked like a with() partial; fields the scope
+  // owns (ingress's request id and trace fields) are refused, as is a partial of another kind.
+  static enrich(store, partial, invalid) {
+    let scope = store;
+    while (scope.#parent !== null) scope = scope.#parent;
+    const next = scope.#values.extend(scope.#ctx, partial, false);
+    const owned = scope.#owned;
+    if (owned !== null) {
+      for (const key of objectKeys(owned)) {
+        if (next[key] !== owned[key]) {
+          throw invalid(`ctx.${key}`, 'set by the ingress for this request; enrich() cannot change it');
+        }
+      }
+    }
+    scope.#ctx = next;
+    return store === scope ? next : ContextScope.read(store);
+  }
+
+  // Ingress: the request's snapshot once resolve() ran (made from the one the scope started with).
+  // Returns the scope (what the storage keeps holding).
+  static replace(scope, ctx) {
+    scope.#ctx = ctx;
+    return scope;
+  }
+
+  // A with() scope whose parent changed since its snapshot was made: the parent's newest snapshot
+  // plus this scope's own fields (values already checked and frozen; an absent key is a removal).
+  #refresh() {
+    const parentCtx = ContextScope.read(this.#parent);
+    if (parentCtx === this.#parentCtx) return this.#ctx;
+    const overlay = {};
+    const keys = this.#keys;
+    const ctx = this.#ctx;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      Object.defineProperty(overlay, key, {
+        value: hasOwn(ctx, key) ? ctx[key] : undefined, enumerable: true, writable: true, configurable: true,
+      });
+    }
+    this.#ctx = this.#values.extend(parentCtx, overlay, false);
+    this.#parentCtx = parentCtx;
+    return this.#ctx;
+  }
+}
+
+module.exports = { ContextScope };
