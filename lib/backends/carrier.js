@@ -69,6 +69,11 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
+    // As the built-in, whose run() asks this.getStore() whether the store is
+    // already current: a subclass's or an instance's getStore() decides.
+    if (this.getStore !== getStore && ObjectIs(store, this.getStore())) {
+      return ReflectApply(fn, null, args);
+    }
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const resource = carrier.resource();
     const outer = carrier.read(resource);
@@ -76,7 +81,7 @@ class AsyncLocalStorage {
     // One scan finds our pair, for the early return and for the copy.
     const at = outer === undefined ? -1 : indexOf(outer, key);
     const prior = at === -1 || !this.#enabled ? this.#defaultValue : outer[at + 1];
-    if (ObjectIs(store, prior)) return ReflectApply(fn, null, args);
+    if (ObjectIs(store, prior) && this.getStore === getStore) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
     const inner = entriesWithAt(outer, at, key, store, anyDisabled());
     carrier.write(resource, inner);
@@ -134,5 +139,7 @@ class AsyncLocalStorage {
     return new RunScope(this, store);
   }
 }
+
+const { getStore } = AsyncLocalStorage.prototype;
 
 module.exports = AsyncLocalStorage;
