@@ -62,4 +62,9 @@ function callInScope(cb, args) {
   return cb(...args); // as the built-in: a non-function is "cb is not a function"
 }
 
-module.exports = { parseOptions, RunScope, bind, snapshot };
+// Marks a getStore wrapper that only observes (ctxframe/doctor's): it returns exactly what the
+// storage's own getStore returns, so run() treats it as not overriding getStore and does not
+// read through it (a read the doctor would report as the application's).
+const kObservingGetStore = Symbol('ctxframe.observingGetStore');
+
+module.exports = { parseOptions, RunScope, bind, snapshot, kObservingGetStore };

@@ -18,7 +18,7 @@ const {
   entriesWithEntryOf,
 } = require('../frame/entries');
 const { carrier } = require('../carrier-store');
-const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
+const { parseOptions, RunScope, bind, snapshot, kObservingGetStore } = require('../storage-api');
 
 class AsyncLocalStorage {
   #key;
@@ -69,6 +69,12 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
+    // As the built-in, whose run() asks this.getStore() whether the store is
+    // already current: a subclass's or an instance's getStore() decides
+    // (ctxframe/doctor's observing wrapper excepted: kObservingGetStore).
+    const ownGetStore = this.getStore;
+    const overridden = ownGetStore !== getStore && ownGetStore[kObservingGetStore] !== true;
+    if (overridden && ObjectIs(store, this.getStore())) return ReflectApply(fn, null, args);
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const resource = carrier.resource();
     const outer = carrier.read(resource);
@@ -76,7 +82,7 @@ class AsyncLocalStorage {
     // One scan finds our pair, for the early return and for the copy.
     const at = outer === undefined ? -1 : indexOf(outer, key);
     const prior = at === -1 || !this.#enabled ? this.#defaultValue : outer[at + 1];
-    if (ObjectIs(store, prior)) return ReflectApply(fn, null, args);
+    if (ObjectIs(store, prior) && !overridden) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
     const inner = entriesWithAt(outer, at, key, store, anyDisabled());
     carrier.write(resource, inner);
@@ -134,5 +140,7 @@ class AsyncLocalStorage {
     return new RunScope(this, store);
   }
 }
+
+const { getStore } = AsyncLocalStorage.prototype;
 
 module.exports = AsyncLocalStorage;

@@ -12,6 +12,7 @@
 const { createHook, executionAsyncId, executionAsyncResource } = require('node:async_hooks');
 const { capture, framesOf, where } = require('./stack.js');
 const { Findings } = require('./report.js');
+const { kObservingGetStore } = require('../storage-api.js');
 const { analyze, requestIdOf, hasAppFrame, packageOf, HANDLE_TYPES, SERVER_TYPES, PARENT_LINKS } = require('./classify.js');
 
 const ENDED_KEPT = 10000;
@@ -215,15 +216,18 @@ function createEngine(options = {}) {
     const entry = { storage, original, name, expected };
     watched.push(entry);
     // An own, non-enumerable getStore that returns exactly what the storage's own returns.
+    // Marked as only observing, so ctxframe's run() does not read through it (see storage-api.js).
+    const observing = function getStore() {
+      const store = original.call(this);
+      if (!busy) {
+        try { checkRead(entry, store); } catch { internal.errors++; }
+      }
+      return store;
+    };
+    observing[kObservingGetStore] = true;
     try {
       Object.defineProperty(storage, 'getStore', {
-        value: function getStore() {
-          const store = original.call(this);
-          if (!busy) {
-            try { checkRead(entry, store); } catch { internal.errors++; }
-          }
-          return store;
-        },
+        value: observing,
         writable: true, configurable: true, enumerable: false,
       });
     } catch {
