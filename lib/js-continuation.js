@@ -126,15 +126,29 @@ function outerFrame() {
   return value instanceof Frame ? value : frameOf(capture());
 }
 
+// executionAsyncResource() for the execution whose id is `id`, remembered for the last non-zero
+// id: one execution keeps one resource, and in an execution Node entered before anything asked for
+// resources (the main module's top level) each executionAsyncResource() is a call into C++.
+let lastId = 0;
+let lastResource;
+function resourceOf(id) {
+  if (id !== lastId || id === 0) {
+    lastResource = executionAsyncResource();
+    lastId = id;
+  }
+  return lastResource;
+}
+
 // What run() hands runInAsyncScope(): `inner` as the frame to put current, and the caller's ids
 // and resource, so that inside fn they read as outside (executionAsyncResource() asks a resource
 // on the stack for the public one it stands for). `next`: what fn left, if it changed the frame.
 class Holder {
   constructor(inner, key, prior) {
+    const id = executionAsyncId();
     this[kFrame] = inner;
-    this[kAsyncId] = executionAsyncId();
+    this[kAsyncId] = id;
     this[kTriggerId] = triggerAsyncId();
-    this[kResource] = executionAsyncResource();
+    this[kResource] = resourceOf(id);
     this.key = key;
     this.prior = prior;
     this.next = undefined;

@@ -12,7 +12,7 @@
 // CTXFRAME_EXPECT_BACKEND tells the core tests which backend the mode must pick; the matrix checks it
 // too, before running the suite. Exit status is non-zero if any mode failed or picked the wrong backend.
 // A mode without the native part (a row with native: false, or every chosen mode with --no-native) is
-// not built for and preloads test/support/hide-native.js, so nothing finds a build: the frame
+// not built for and preloads scripts/hide-native.js, so nothing finds a build: the frame
 // backend must run its JS path there (CTXFRAME_EXPECT_CONTINUATION=js).
 
 const fs = require('node:fs');
@@ -23,7 +23,7 @@ const { RUNTIMES } = require('./runtimes.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-const HIDE_NATIVE = path.join(ROOT, 'test', 'support', 'hide-native.js');
+const HIDE_NATIVE = path.join(__dirname, 'hide-native.js');
 
 function usage(message) {
   if (message) console.error(`matrix: ${message}`);

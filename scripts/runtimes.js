@@ -13,7 +13,7 @@
 // running the script: Node 20 in CI), which is not fetched. `native: false` marks a mode that runs
 // without ctxframe's native part, as on a platform or a Node release without a prebuild (Node 25
 // stands for the next release: its ABI has no build): the matrix neither builds it nor lets the
-// process find one (test/support/hide-native.js), and the frame backend runs its JS path. `specs`:
+// process find one (scripts/hide-native.js), and the frame backend runs its JS path. `specs`:
 // the test files a mode runs when the matrix is given none (default: all of them).
 
 // Node turns AsyncContextFrame on by default from 24; 22 has it behind a flag from 22.9.

@@ -21,7 +21,7 @@ async function child(mode) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-// A matrix mode without the native part (test/support/hide-native.js): the loader finds nothing,
+// A matrix mode without the native part (scripts/hide-native.js): the loader finds nothing,
 // says so, and the frame backend runs its JS path.
 if (nativeHidden()) {
   describe('core: native bridge (hidden in this mode)', function () {

@@ -27,7 +27,7 @@ function builtinUsesFrame(flags = nodeFlags()) {
 }
 
 // Which way the frame backend must reach the continuation here: 'native' or 'js' (the native part
-// is hidden by the matrix, test/support/hide-native.js, or there is no build); null off frame.
+// is hidden by the matrix, scripts/hide-native.js, or there is no build); null off frame.
 function expectedContinuation(flags = nodeFlags()) {
   if (expectedBackend(flags) !== 'frame') return null;
   if (process.env.CTXFRAME_EXPECT_CONTINUATION) return process.env.CTXFRAME_EXPECT_CONTINUATION;
