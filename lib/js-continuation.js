@@ -56,12 +56,12 @@ const STOP = Object.freeze({ ctxframeStop: true });
 let stopped;
 function Quiet() {}
 
-// The continuation's exact value.
+// The continuation's exact value. With a valid type string and options, the one way the
+// constructor throws is the empty type with an init hook installed, before it emits.
 function capture() {
   try {
     return new AsyncResource('', CAPTURE)[kFrame];
-  } catch (err) {
-    if (err === null || typeof err !== 'object' || err.code !== 'ERR_ASYNC_TYPE') throw err;
+  } catch {
     return captureQuietly();
   }
 }

@@ -105,10 +105,12 @@ module.exports = {
       t.log(['init triggers are the caller', seen.every((s) => s.trigger === outside)]);
       t.log(['timer trigger', timerTrigger === outside, timerSees]);
     },
-    expect: [['resource trigger is the caller', true],
+    // On async_hooks runtimes the built-in's disable() blanks the storage for work created before
+    // it too (docs/guarantees.md).
+    expect: (rt) => [['resource trigger is the caller', true],
       ['init types', ['SCENARIO_RESOURCE', 'Timeout']],
       ['init triggers are the caller', true],
-      ['timer trigger', true, ['A', 'B']]],
+      ['timer trigger', true, [rt.frameMode ? 'A' : '<undefined>', 'B']]],
   },
 
   'promise ids with a hook enabled: await inside run, then() created inside run': {
