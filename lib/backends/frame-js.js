@@ -11,7 +11,9 @@ const { storeInFrame, frameWith } = require('../frame/frame');
 const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
 const js = require('../js-continuation');
 
-const { current, outerFrame, Holder, body, persist, enterFrame, disableIn } = js;
+const { current, read, outerFrame, Holder, body, persist, enterFrame, disableIn } = js;
+const { kEntries } = require('../frame/frame');
+const { storeIn } = require('../frame/entries');
 
 class AsyncLocalStorage {
   #key;
@@ -31,7 +33,11 @@ class AsyncLocalStorage {
   static snapshot() { return snapshot(); }
 
   getStore() {
-    return storeInFrame(current(), this.#key, this.#defaultValue);
+    // The reader's answer: one of our frames, a Stale holding one, or nothing.
+    const value = read();
+    if (value === undefined) return this.#defaultValue;
+    const entries = value[kEntries];
+    return storeIn(entries === undefined ? value.frame[kEntries] : entries, this.#key, this.#defaultValue);
   }
 
   enterWith(store) {
