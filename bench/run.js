@@ -7,6 +7,9 @@
 //   node bench/run.js --full       (npm run bench:full)  the runtime matrix (20, 22, 22-acf, 24,
 //                                                        24-no-acf, 26); writes bench/results/
 //   --only 24,24-no-acf   full run of some runtimes only
+//   --no-native           quick run without ctxframe's native part (scripts/hide-native.js): on
+//                         AsyncContextFrame runtimes the frame backend's JS path (the runtime
+//                         table's 24-no-native and 25 rows do the same in a full run)
 //   --workloads awaits,micro      some workloads only (awaits fanout timers micro spans http memory scaling)
 //   --reps N              repetitions (default 5)
 //   --counts 1,10         storage counts instead of the plan's
@@ -54,6 +57,7 @@ function parseArgs(argv) {
     else if (arg === '--out') opts.out = path.resolve(value());
     else if (arg === '--render') opts.mode = 'render';
     else if (arg === '--merge') opts.merge = true;
+    else if (arg === '--no-native') opts.noNative = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -198,7 +202,7 @@ async function main() {
   const entries = opts.mode === 'quick' ? [] : RUNTIMES.filter((r) => !opts.only || opts.only.includes(r.name));
   const progress = createProgress(stepsPerRuntime(opts) * Math.max(1, entries.length));
   if (opts.mode === 'quick') {
-    const runtime = currentRuntime();
+    const runtime = currentRuntime(!opts.noNative);
     console.log(`ctxframe quick benchmark — ${runtime.label}, ${meta.date}, ${meta.machine}`);
     console.log(`(${meta.reps} repetitions, variants interleaved, each in its own process; ratios are medians of per-repetition ratios)`);
     const { raw, counts, summary } = await benchRuntime(runtime, opts, progress);

@@ -6,11 +6,16 @@
 
 const { selectBackend } = require('./select-backend');
 
-const backend = selectBackend().name;
+const selected = selectBackend();
+const backend = selected.name;
+// Which way the frame backend reaches the continuation: 'native' (the bridge) or 'js' (Node's
+// public API, where the native part is missing); null on the other backends.
+const continuation = selected.continuation;
 
 const AsyncLocalStorage =
+  continuation === 'js' ? require('./backends/frame-js') :
   backend === 'frame' ? require('./backends/frame') :
   backend === 'carrier' ? require('./backends/carrier') :
   require('./backends/builtin');
 
-module.exports = { AsyncLocalStorage, backend };
+module.exports = { AsyncLocalStorage, backend, continuation };

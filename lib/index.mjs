@@ -1,3 +1,3 @@
 import ctxframe from './index.js';
-export const { AsyncLocalStorage, backend } = ctxframe;
+export const { AsyncLocalStorage, backend, continuation } = ctxframe;
 export default ctxframe;

@@ -2,7 +2,8 @@
 // Owns: the words of CTXFRAME_NATIVE_UNAVAILABLE, loaded only when that warning is due (an
 // AsyncContextFrame runtime where the native part did not load): which case it is — no build for
 // this platform/arch/libc/ABI, a failed source build, a build that does not load, a bundled copy of
-// ctxframe — and the exact command for the package manager that installed it.
+// ctxframe — the exact command for the package manager that installed it, and what runs instead
+// (the frame backend's JS path, or carrier) with what that costs.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,8 +16,17 @@ const RUN_BUILD = {
   bun: 'bunx ctxframe-build',
 };
 const TOOLCHAIN = 'python3, make and a C/C++ compiler';
-const TAIL = 'Running on the carrier backend: correct, but slower than frame on this runtime. ' +
-  'Set CTXFRAME_BACKEND=carrier to silence this.';
+// What runs instead, and what it costs against the native part (ratios to the built-in's, from
+// `npm run bench` on Node 22 with the flag, 24 and 26; docs/backends.md has the table).
+const TAILS = {
+  js: 'Running the frame backend without it, through Node\'s public API (continuation \'js\'): ' +
+    'the same behaviour and the same free propagation across await, timers and I/O; what it ' +
+    'costs more: run() about 0.2-0.35x the built-in\'s instead of 0.03-0.09x, getStore() about ' +
+    '0.7-1.4x instead of 0.4-0.9x, enterWith() about 1.4x instead of 0.1-0.2x. Silence this with ' +
+    '--disable-warning=CTXFRAME_NATIVE_UNAVAILABLE.',
+  carrier: 'Running on the carrier backend: correct, but run() costs about what the built-in\'s ' +
+    'does (1x) instead of 0.05-0.1x with frame. Set CTXFRAME_BACKEND=carrier to silence this.',
+};
 
 // Which package manager installed us: pnpm's store layout, else the lock file of the app whose
 // node_modules holds us.
@@ -74,8 +84,10 @@ function buildFailure(root, target) {
   }
 }
 
-function describe(native, root = ROOT) {
+// `jsRuns`: whether the frame backend runs without the native part (else carrier runs).
+function describe(native, root = ROOT, jsRuns = false) {
   const { target, loadError } = native;
+  const TAIL = jsRuns ? TAILS.js : TAILS.carrier;
   const where = `${target.platform}-${target.arch}${target.libc ? ` ${target.libc}` : ''}, ` +
     `Node.js ${process.version} (ABI ${target.abi})`;
   if (!isCtxframePackage(root)) {

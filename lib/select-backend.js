@@ -1,16 +1,18 @@
 'use strict';
 // Chooses the backend once, at load.
 //
-//   frame    Node's built-in AsyncLocalStorage runs on AsyncContextFrame here
-//            and the native bridge loaded: frames live in V8's slot.
+//   frame    Node's built-in AsyncLocalStorage runs on AsyncContextFrame here:
+//            frames live in V8's slot, reached through the native bridge
+//            (continuation 'native') or, where it is missing or does not load,
+//            through Node's public API (continuation 'js', lib/js-continuation.js).
 //   carrier  everything else: one built-in storage carries the frame.
 //   builtin  only when asked for (CTXFRAME_BACKEND=builtin).
 //
 // The native part is loaded only on AsyncContextFrame runtimes (Node 24+, 22
 // with --experimental-async-context-frame): elsewhere `carrier` is the only
-// possible backend, so nothing is loaded and nothing is said. Where it would
-// change the backend and is missing, one warning per process (not per
-// thread) says which case it is and the fix. CTXFRAME_BACKEND=frame|carrier|
+// possible backend, so nothing is loaded and nothing is said. Where it is
+// missing, one warning per process (not per thread) says which case it is,
+// what runs instead and what that costs, and the fix. CTXFRAME_BACKEND=frame|carrier|
 // builtin overrides; `frame` where it cannot work or an unknown value each give
 // one warning with a stable code and fall back to `carrier`.
 
@@ -65,7 +67,7 @@ function slotIsCarried(slot) {
 
 function selectBackend(env = process.env) {
   const requested = (env.CTXFRAME_BACKEND || '').trim().toLowerCase();
-  if (requested === 'builtin') return { name: 'builtin', slot: null };
+  if (requested === 'builtin') return { name: 'builtin', slot: null, continuation: null };
 
   if (requested !== '' && requested !== 'auto' && requested !== 'frame' &&
       requested !== 'carrier') {
@@ -73,7 +75,7 @@ function selectBackend(env = process.env) {
       `CTXFRAME_BACKEND=${JSON.stringify(env.CTXFRAME_BACKEND)} is not one of ` +
       'frame, carrier, builtin, auto; choosing automatically.');
   }
-  if (requested === 'carrier') return { name: 'carrier', slot: null };
+  if (requested === 'carrier') return { name: 'carrier', slot: null, continuation: null };
 
   if (!runtimeHasFrames()) {
     if (requested === 'frame') {
@@ -82,16 +84,22 @@ function selectBackend(env = process.env) {
         'AsyncContextFrame (Node >= 24, or 22 with --experimental-async-context-frame); ' +
         `${process.version} here does not. Running on the carrier backend.`);
     }
-    return { name: 'carrier', slot: null };
+    return { name: 'carrier', slot: null, continuation: null };
   }
 
   const native = require('./native');
-  if (native.binding === null) {
-    warnOnce('CTXFRAME_NATIVE_UNAVAILABLE', () => require('./native-warning').describe(native));
-    return { name: 'carrier', slot: null };
+  if (native.binding !== null && slotIsCarried(native.continuation)) {
+    return { name: 'frame', slot: native.continuation, continuation: 'native' };
   }
-  const slot = native.continuation;
-  return slotIsCarried(slot) ? { name: 'frame', slot } : { name: 'carrier', slot: null };
+  // No native part (or one whose slot Node does not carry): the same frames through Node's public
+  // API, if the probe finds Node's internals as it expects them; else carrier.
+  const jsFailure = require('./js-continuation').install();
+  if (native.binding === null) {
+    warnOnce('CTXFRAME_NATIVE_UNAVAILABLE',
+      () => require('./native-warning').describe(native, undefined, jsFailure === null));
+  }
+  if (jsFailure === null) return { name: 'frame', slot: null, continuation: 'js' };
+  return { name: 'carrier', slot: null, continuation: null };
 }
 
 module.exports = { selectBackend, warnOnce, runtimeHasFrames };

@@ -2,7 +2,7 @@
 // Owns: the runtime matrix (`npm run test:matrix`): fetch Node 22/24/26, build the addon for each
 // runtime, then run the whole mocha suite once per mode, sequentially, and print a summary.
 //
-//   node scripts/matrix.js [--only 24,24-no-acf] [--rebuild] [--mode-timeout <minutes>] [-- <mocha args>]
+//   node scripts/matrix.js [--only 24,24-no-acf] [--no-native] [--rebuild] [--mode-timeout <minutes>] [-- <mocha args>]
 //
 // The modes (name, version, flags, expected backend) are the rows of the runtime table,
 // scripts/runtimes.js; a mode without a pinned version runs on the node running this script (the
@@ -11,6 +11,9 @@
 // runtime).
 // CTXFRAME_EXPECT_BACKEND tells the core tests which backend the mode must pick; the matrix checks it
 // too, before running the suite. Exit status is non-zero if any mode failed or picked the wrong backend.
+// A mode without the native part (a row with native: false, or every chosen mode with --no-native) is
+// not built for and preloads scripts/hide-native.js, so nothing finds a build: the frame
+// backend must run its JS path there (CTXFRAME_EXPECT_CONTINUATION=js).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,6 +23,7 @@ const { RUNTIMES } = require('./runtimes.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+const HIDE_NATIVE = path.join(__dirname, 'hide-native.js');
 
 function usage(message) {
   if (message) console.error(`matrix: ${message}`);
@@ -28,7 +32,7 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { only: null, rebuild: false, modeTimeoutMin: 30, mochaArgs: [] };
+  const opts = { only: null, rebuild: false, noNative: false, modeTimeoutMin: 30, mochaArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -41,6 +45,8 @@ function parseArgs(argv) {
       opts.only = value.split(',').map((s) => s.trim()).filter(Boolean);
     } else if (arg === '--rebuild') {
       opts.rebuild = true;
+    } else if (arg === '--no-native') {
+      opts.noNative = true;
     } else if (arg === '--mode-timeout') {
       opts.modeTimeoutMin = Number(argv[++i]);
       if (!(opts.modeTimeoutMin > 0)) usage('--mode-timeout needs a positive number of minutes');
@@ -88,13 +94,19 @@ function modeEnv(mode, bin) {
   else delete env.NODE_OPTIONS;
   env.PATH = `${path.dirname(bin)}${path.delimiter}${env.PATH || ''}`;
   env.CTXFRAME_EXPECT_BACKEND = mode.backend;
+  if (!mode.native) {
+    env.NODE_OPTIONS = [env.NODE_OPTIONS, `--require ${JSON.stringify(HIDE_NATIVE)}`].filter(Boolean).join(' ');
+  }
+  if (mode.backend === 'frame') env.CTXFRAME_EXPECT_CONTINUATION = mode.native ? 'native' : 'js';
+  else delete env.CTXFRAME_EXPECT_CONTINUATION;
   // The matrix asserts the backend each runtime picks by itself.
   delete env.CTXFRAME_BACKEND;
   return { env, cliFlags };
 }
 
 function probeBackend(bin, cliFlags, env) {
-  const result = spawnSync(bin, [...cliFlags, '-p', "require('./').backend"], { cwd: ROOT, env, encoding: 'utf8' });
+  const result = spawnSync(bin, [...cliFlags, '-p',
+    "const c = require('./'); c.continuation ? `${c.backend} (${c.continuation})` : c.backend"], { cwd: ROOT, env, encoding: 'utf8' });
   if (result.status !== 0) {
     const why = (result.stderr || '').trim().split('\n').slice(-3).join(' | ');
     return { backend: 'error', detail: why };
@@ -209,7 +221,8 @@ function printSummary(rows) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const modes = selectModes(opts.only);
+  const modes = selectModes(opts.only).map((mode) => (opts.noNative && mode.native ?
+    { ...mode, name: `${mode.name} (no native)`, native: false } : mode));
   if (!fs.existsSync(MOCHA)) {
     console.error(`matrix: ${MOCHA} is missing; run npm install first`);
     process.exit(1);
@@ -231,6 +244,7 @@ async function main() {
   // 3. One build per runtime (22 and 22-acf share one, as do 24 and 24-no-acf).
   const buildFailed = new Set();
   for (const [major, bin] of bins) {
+    if (!modes.some((mode) => mode.major === major && mode.native)) continue; // no build wanted
     const args = ['--node', bin, ...(opts.rebuild ? [] : ['--if-missing'])];
     if (!runScript('build.js', args)) {
       console.error(`matrix: build for ${nodeVersion(bin)} failed; its modes will run and must fail on the backend check`);
@@ -246,21 +260,23 @@ async function main() {
     const version = nodeVersion(bin);
     const { env, cliFlags } = modeEnv(mode, bin);
     const probe = probeBackend(bin, cliFlags, env);
+    const expected = mode.backend === 'frame' ? `frame (${mode.native ? 'native' : 'js'})` : mode.backend;
     const flagText = mode.flags.length ? ` ${mode.flags.join(' ')}` : '';
-    console.log(`\n== mode ${mode.name}: node ${version}${flagText}, backend ${probe.backend} (expected ${mode.backend}) ==`);
+    console.log(`\n== mode ${mode.name}: node ${version}${flagText}, backend ${probe.backend} (expected ${expected}) ==`);
     if (probe.detail) console.log(probe.detail);
     const started = Date.now();
-    const result = await runMocha(bin, cliFlags, env, opts.mochaArgs, timeoutMs);
+    const mochaArgs = opts.mochaArgs.length === 0 && mode.specs ? mode.specs : opts.mochaArgs;
+    const result = await runMocha(bin, cliFlags, env, mochaArgs, timeoutMs);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const why = [];
     if (buildFailed.has(mode.major)) why.push('build failed');
-    if (probe.backend !== mode.backend) why.push(`backend ${probe.backend}`);
+    if (probe.backend !== expected) why.push(`backend ${probe.backend}`);
     if (result.timedOut) why.push('timed out');
     else if (result.code !== 0) why.push(result.signal ? `mocha killed by ${result.signal}` : `mocha exit ${result.code}`);
     if (result.passing + result.failing === 0 && !result.timedOut) why.push('no tests ran');
     if (result.leftovers) console.error(`matrix: processes started by the tests of mode ${mode.name} were still running after mocha exited; killed them`);
     rows.push({
-      mode: mode.name, version, backend: probe.backend, expect: mode.backend,
+      mode: mode.name, version, backend: probe.backend, expect: expected,
       passing: result.passing, failing: result.failing, pending: result.pending, seconds,
       ok: why.length === 0, why: why.join(', '), note: result.leftovers ? 'killed leftover processes' : '',
     });

@@ -5,12 +5,16 @@
 // tests (test/support/core-runtime.js) all read it from here.
 //
 //   const { RUNTIMES, expectedBackend, nodeFlags } = require('./scripts/runtimes.js');
-//   RUNTIMES[i]              { name, major, version, flags, backend }
+//   RUNTIMES[i]              { name, major, version, flags, backend, native }
 //   expectedBackend()        'frame' | 'carrier' for the running process
 //   expectedBackend(24, ['--no-async-context-frame'])   -> 'carrier'
 //
 // `version` is the exact Node release fetched for the mode; null means the system Node (the `node`
-// running the script: Node 20 in CI), which is not fetched.
+// running the script: Node 20 in CI), which is not fetched. `native: false` marks a mode that runs
+// without ctxframe's native part, as on a platform or a Node release without a prebuild (Node 25
+// stands for the next release: its ABI has no build): the matrix neither builds it nor lets the
+// process find one (scripts/hide-native.js), and the frame backend runs its JS path. `specs`:
+// the test files a mode runs when the matrix is given none (default: all of them).
 
 // Node turns AsyncContextFrame on by default from 24; 22 has it behind a flag from 22.9.
 const NO_FRAME_FLAG = '--no-async-context-frame';
@@ -25,6 +29,8 @@ const MODES = [
   { name: '24', major: 24, version: '24.21.0', flags: [] },
   { name: '24-no-acf', major: 24, version: '24.21.0', flags: [NO_FRAME_FLAG] },
   { name: '26', major: 26, version: '26.10.0', flags: [] },
+  { name: '24-no-native', major: 24, version: '24.21.0', flags: [], native: false },
+  { name: '25', major: 25, version: '25.9.0', flags: [], native: false, specs: ['test/core/*.test.js'] },
 ];
 
 // The flags the running process was started with: its command line and NODE_OPTIONS.
@@ -46,6 +52,7 @@ function expectedBackend(version = process.versions.node, flags = nodeFlags()) {
 }
 
 const RUNTIMES = Object.freeze(MODES.map((mode) => Object.freeze({
+  native: true,
   ...mode,
   flags: Object.freeze(mode.flags),
   backend: expectedBackend(mode.version || mode.major, mode.flags),

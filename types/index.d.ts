@@ -48,3 +48,10 @@ export class AsyncLocalStorage<T> {
 
 /** The backend chosen at load: see README "Backends". */
 export const backend: 'frame' | 'carrier' | 'builtin';
+
+/**
+ * How the `frame` backend reaches V8's continuation: `'native'` through ctxframe's native part,
+ * `'js'` through Node's public API where the native part is missing (no prebuild for the platform
+ * or Node release, a bundle); `null` on the other backends. See docs/backends.md.
+ */
+export const continuation: 'native' | 'js' | null;

@@ -11,6 +11,19 @@ const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..');
+// Preloaded by the runtimes that run without the native part (scripts/runtimes.js, native: false).
+const HIDE_NATIVE = path.join(ROOT, 'scripts', 'hide-native.js');
+
+// A runtime without ctxframe's native part: nothing built for it, and its processes preload
+// scripts/hide-native.js so that no build is found (the frame backend's JS path runs).
+function withoutNative(runtime) {
+  return {
+    ...runtime,
+    native: false,
+    flags: [...runtime.flags, '--require', HIDE_NATIVE],
+    label: `${runtime.label} without the native part`,
+  };
+}
 const { RUNTIMES, expectedBackend } = require('../../scripts/runtimes.js');
 
 function cleanEnv() {
@@ -46,10 +59,11 @@ function resolveBinary(major) {
 }
 
 // The current node as the only runtime (quick mode), with the flags it was started with.
-function currentRuntime() {
+function currentRuntime(native = true) {
   const flags = process.execArgv.filter((f) => !f.startsWith('--inspect'));
   const name = `${process.versions.node.split('.')[0]}${flags.length ? ' ' + flags.join(' ') : ''}`;
-  return { name, label: `Node ${process.versions.node}${flags.length ? ' ' + flags.join(' ') : ''}`, bin: process.execPath, flags, version: process.versions.node, backend: expectedBackend() };
+  const runtime = { name, label: `Node ${process.versions.node}${flags.length ? ' ' + flags.join(' ') : ''}`, bin: process.execPath, flags, version: process.versions.node, backend: expectedBackend() };
+  return native ? runtime : withoutNative(runtime);
 }
 
 // Binary, version and a freshly built addon for a row of the runtime table; build problems are reported, not
@@ -58,6 +72,8 @@ const built = new Map();
 function prepare(runtime, log) {
   const bin = resolveBinary(runtime.major);
   const version = versionOf(bin);
+  const label = `Node ${version}${runtime.flags.length ? ' ' + runtime.flags.join(' ') : ''}`;
+  if (runtime.native === false) return withoutNative({ ...runtime, bin, version, label, build: { ok: true } });
   let build = built.get(bin);
   if (!build) {
     const buildScript = path.join(ROOT, 'scripts', 'build.js');
@@ -71,7 +87,6 @@ function prepare(runtime, log) {
     built.set(bin, build);
     if (!build.ok) log(`addon build for Node ${version} failed: ${build.message}`);
   }
-  const label = `Node ${version}${runtime.flags.length ? ' ' + runtime.flags.join(' ') : ''}`;
   return { ...runtime, bin, version, label, build };
 }
 

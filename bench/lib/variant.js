@@ -27,7 +27,9 @@ function loadImplementation(kind) {
     return { AsyncLocalStorage: require('node:async_hooks').AsyncLocalStorage, backend: 'node' };
   }
   const ctxframe = require(path.join(ROOT, 'lib', 'index.js'));
-  return { AsyncLocalStorage: ctxframe.AsyncLocalStorage, backend: ctxframe.backend };
+  // 'frame-js': the frame backend without its native part (continuation 'js').
+  const backend = ctxframe.continuation === 'js' ? 'frame-js' : ctxframe.backend;
+  return { AsyncLocalStorage: ctxframe.AsyncLocalStorage, backend };
 }
 
 // The "no context" stand-in: same call shape, no async tracking.

@@ -61,6 +61,10 @@ function entriesWithAt(entries, at, key, value, dropDisabled) {
   if (entries === undefined || (entries.length === 2 && at === 0)) {
     return [key, value]; // one storage, the common case: a literal, at its final size
   }
+  if (entries.length === 2) { // a second storage: a literal at its final size too
+    const other = entries[0];
+    return other.live && !(dropDisabled && other.disabled) ? [key, value, other, entries[1]] : [key, value];
+  }
   if (dropDisabled) return withKept(entries, key, value, true);
   if (at === -1) return withKept(entries, key, value, false);
   const next = entries.slice();

@@ -7,6 +7,13 @@
 // current, so a Frame speaks Node's frame protocol: has/get/iteration/disable
 // (lib/internal/async_context_frame.js). Entries Node adds (built-in
 // storages) live in `foreign`, a Map shared copy-on-write between frames.
+//
+// Without the native part (lib/js-continuation.js) one more key speaks to the
+// frames: the reader, a built-in storage whose store in one of our frames is
+// the frame itself, so its getStore() finds the current frame. A frame that
+// Node copies into one of its own Maps (a built-in enterWith inside our
+// context) gives the reader a Stale holding the frame: the copy's stores for
+// our storages are that frame's, its other entries its own.
 
 const {
   MapPrototypeDelete,
@@ -21,6 +28,21 @@ const { storeIn, hasEntry, entriesWith, entriesWithout, livePairs } = require('.
 const kEntries = Symbol('ctxframe.entries');
 const kForeign = Symbol('ctxframe.foreign');
 
+// Set once, at load, when the frame backend runs without its native part.
+let reader = null;
+
+// What a copy of one of our frames gives the reader: the frame it was copied
+// from. `raw` and `imported` cache the frame made from the Node Map that holds
+// it (lib/js-continuation.js).
+class Stale {
+  constructor(frame) {
+    this.frame = frame;
+    this.raw = null;
+    this.size = -1;
+    this.imported = null;
+  }
+}
+
 class Frame {
   constructor(entries, foreign) {
     this[kEntries] = entries;
@@ -28,12 +50,14 @@ class Frame {
   }
 
   has(key) {
+    if (key === reader) return true;
     if (key instanceof StorageKey) return hasEntry(this[kEntries], key);
     const foreign = this[kForeign];
     return foreign !== null && MapPrototypeHas(foreign, key);
   }
 
   get(key) {
+    if (key === reader) return this;
     if (key instanceof StorageKey) return storeIn(this[kEntries], key, undefined);
     const foreign = this[kForeign];
     return foreign === null ? undefined : MapPrototypeGet(foreign, key);
@@ -59,11 +83,17 @@ class Frame {
 
   // Keys, not storages: Node copies these pairs into its own Maps, which
   // must not keep a storage alive.
+  // Without the native part our stores travel in the reader's Stale.
   * [Symbol.iterator]() {
-    yield* livePairs(this[kEntries]);
+    if (reader !== null) yield [reader, new Stale(this)];
+    else yield* livePairs(this[kEntries]);
     const foreign = this[kForeign];
     if (foreign !== null) yield* foreign;
   }
+}
+
+function setReader(storage) {
+  reader = storage;
 }
 
 // A Map-like frame of Node's (or of another copy of ctxframe) as parts of
@@ -109,4 +139,6 @@ function restored(frame) {
   return frame === undefined ? undefined : new Frame(frame[kEntries], frame[kForeign]);
 }
 
-module.exports = { kEntries, Frame, storeInFrame, frameWith, restored };
+module.exports = {
+  kEntries, kForeign, Frame, Stale, storeInFrame, frameWith, restored, setReader,
+};

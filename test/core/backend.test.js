@@ -2,14 +2,19 @@
 // The backend choice: `backend` names the expected one for this runtime (from the matrix's
 // CTXFRAME_EXPECT_BACKEND and, independently, from Node's version and flags), CTXFRAME_BACKEND
 // overrides it, and asking for `frame` where Node's ALS does not run on AsyncContextFrame gives
-// one CTXFRAME_FRAME_UNAVAILABLE warning and `carrier`.
+// one CTXFRAME_FRAME_UNAVAILABLE warning and `carrier`. `continuation` says how `frame` reaches the
+// continuation: 'native', or 'js' where the native part is missing (the matrix's modes without it),
+// which also gives the one CTXFRAME_NATIVE_UNAVAILABLE warning.
 
 const assert = require('node:assert');
 const path = require('node:path');
-const { builtinUsesFrame, expectedBackend } = require('../support/core-runtime.js');
+const { builtinUsesFrame, expectedBackend, expectedContinuation } = require('../support/core-runtime.js');
 const { runNode, describeChild } = require('../support/core-child.js');
 
 const REPORT = path.join(__dirname, 'fixtures', 'report-backend.js');
+// The warnings a process that loads ctxframe gets by itself here: the missing native part's, where
+// the frame backend runs without it.
+const MISSING_NATIVE = () => (expectedContinuation() === 'js' ? ['CTXFRAME_NATIVE_UNAVAILABLE'] : []);
 const SEEN_OK = { afterAwait: ['A', 'B'], inTimer: ['A', 'B'], inImmediate: ['A', 'B'], outside: [undefined, 'B'] };
 
 async function report(envOverrides) {
@@ -37,6 +42,11 @@ describe('core: backend selection', function () {
     assert.ok(['frame', 'carrier', 'builtin'].includes(ctxframe.backend), String(ctxframe.backend));
   });
 
+  it('continuation says how frame reaches the continuation (native or js; null on the other backends)', function () {
+    const expected = expectationFromEnv() === 'frame' ? expectedContinuation() : null;
+    assert.strictEqual(ctxframe.continuation, expected);
+  });
+
   it('backend equals the one computed from the runtime (version + async-context-frame flags) and CTXFRAME_EXPECT_BACKEND when the matrix sets it', function () {
     const where = `Node ${process.version} execArgv=[${process.execArgv.join(' ')}] NODE_OPTIONS=${process.env.NODE_OPTIONS || ''}, built-in on AsyncContextFrame: ${builtinUsesFrame()}`;
     assert.strictEqual(ctxframe.backend, expectationFromEnv(), `computed from the runtime; ${where}`);
@@ -45,10 +55,11 @@ describe('core: backend selection', function () {
     }
   });
 
-  it('by default: the expected backend, no warning, contexts propagate', async function () {
+  it(`by default: the expected backend, ${expectedContinuation() === 'js' ? 'the missing native part\'s warning' : 'no warning'}, contexts propagate`, async function () {
     const { out } = await report({ CTXFRAME_BACKEND: undefined });
     assert.strictEqual(out.backend, expectedBackend());
-    assert.deepStrictEqual(out.warnings, []);
+    assert.strictEqual(out.continuation, expectedContinuation());
+    assert.deepStrictEqual(out.warnings.map((w) => w.code), MISSING_NATIVE());
     assert.deepStrictEqual(out.seen, SEEN_OK);
   });
 
@@ -66,11 +77,12 @@ describe('core: backend selection', function () {
     assert.deepStrictEqual(out.seen, SEEN_OK);
   });
 
-  it(`CTXFRAME_BACKEND=frame ${builtinUsesFrame() ? 'selects frame, no warning' : 'warns once (CTXFRAME_FRAME_UNAVAILABLE) and selects carrier'}`, async function () {
+  it(`CTXFRAME_BACKEND=frame ${builtinUsesFrame() ? 'selects frame, as by default' : 'warns once (CTXFRAME_FRAME_UNAVAILABLE) and selects carrier'}`, async function () {
     const { out } = await report({ CTXFRAME_BACKEND: 'frame' });
     if (builtinUsesFrame()) {
       assert.strictEqual(out.backend, 'frame');
-      assert.deepStrictEqual(out.warnings, []);
+      assert.strictEqual(out.continuation, expectedContinuation());
+      assert.deepStrictEqual(out.warnings.map((w) => w.code), MISSING_NATIVE());
     } else {
       assert.strictEqual(out.backend, 'carrier');
       assert.strictEqual(out.warnings.length, 1, JSON.stringify(out.warnings));

@@ -1,7 +1,8 @@
 'use strict';
 // Without the native part (a copy of lib/ and package.json in a temp dir, no native/ or
-// prebuilds/ there): backend carrier, contexts still propagate. Where the native part would change
-// the backend (AsyncContextFrame runtimes) exactly one CTXFRAME_NATIVE_UNAVAILABLE warning per
+// prebuilds/ there): on AsyncContextFrame runtimes the frame backend through Node's public API
+// (continuation 'js'), elsewhere carrier; contexts propagate. Where the native part is missing on
+// an AsyncContextFrame runtime exactly one CTXFRAME_NATIVE_UNAVAILABLE warning per
 // process — main thread and workers together — naming the case (no build for this
 // platform/arch/libc/ABI, a failed source build, a build that does not load, a bundled copy) and
 // the fix; on every other runtime no warning at all, and the native part is not even loaded.
@@ -29,7 +30,8 @@ async function report(dir, env) {
   const r = await runNode([], REPORT, [dir], { env });
   assert.strictEqual(r.code, 0, describeChild('no-native child', r));
   const out = JSON.parse(r.stdout.trim().split('\n').pop());
-  assert.strictEqual(out.backend, 'carrier');
+  assert.strictEqual(out.backend, ACF ? 'frame' : 'carrier');
+  assert.strictEqual(out.continuation, ACF ? 'js' : null);
   assert.deepStrictEqual(out.seen, {
     afterAwait: ['A', 'B'], inTimer: ['A', 'B'], inImmediate: ['A', 'B'], outside: [null, 'B'],
   });
@@ -51,7 +53,7 @@ describe('core: running without the native part', function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it(ACF ? 'warns once naming platform, arch, libc, ABI and the fix; runs on carrier'
+  it(ACF ? 'warns once naming platform, arch, libc, ABI, the fix and what the JS path costs; runs frame through it'
     : 'says nothing on a runtime where carrier is the only backend; runs on carrier', async function () {
     const out = await report(dir, cleanEnv());
     assert.strictEqual(out.nativeLoaded, false);
@@ -68,6 +70,9 @@ describe('core: running without the native part', function () {
       `Node.js ${process.version} (ABI ${process.versions.modules})`), w.message);
     assert.match(w.message, /this package ships no prebuilds/);
     assert.match(w.message, /Fix: build it from source with `npx ctxframe-build`/);
+    assert.match(w.message, /Running the frame backend without it, through Node's public API \(continuation 'js'\)/);
+    assert.match(w.message, /run\(\) about [0-9.-]+x the built-in's instead of [0-9.-]+x/);
+    assert.match(w.message, /--disable-warning=CTXFRAME_NATIVE_UNAVAILABLE/);
   });
 
   it(`CTXFRAME_BACKEND=frame: ${ACF ? 'the same one warning' : 'only CTXFRAME_FRAME_UNAVAILABLE'}`, async function () {
@@ -79,7 +84,8 @@ describe('core: running without the native part', function () {
   it(`main thread + 3 workers: ${ACF ? 'one warning' : 'no warning'} for the process`, async function () {
     const r = await runNode([], WORKERS, [dir], { env: cleanEnv() });
     assert.strictEqual(r.code, 0, describeChild('workers child', r));
-    assert.deepStrictEqual(JSON.parse(r.stdout.trim()).backends, ['carrier', 'carrier', 'carrier', 'carrier']);
+    const expected = ACF ? 'frame' : 'carrier';
+    assert.deepStrictEqual(JSON.parse(r.stdout.trim()).backends, [expected, expected, expected, expected]);
     const count = (r.stderr.match(/\[CTXFRAME_NATIVE_UNAVAILABLE\]/g) || []).length;
     assert.strictEqual(count, ACF ? 1 : 0, r.stderr);
   });

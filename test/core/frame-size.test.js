@@ -7,13 +7,14 @@
 
 const assert = require('node:assert');
 const { executionAsyncResource } = require('node:async_hooks');
-const { AsyncLocalStorage, backend } = require('ctxframe');
+const { AsyncLocalStorage, backend, continuation } = require('ctxframe');
 const { internal } = require('../support/internals.js');
 
 // [key, store, key, store, ...] of the current frame; [] when there is none.
 function currentEntries() {
   if (backend === 'frame') {
-    const frame = internal('native').continuation.get();
+    const frame = continuation === 'js' ? internal('jsContinuation').current() :
+      internal('native').continuation.get();
     return (frame && frame[internal('frame').kEntries]) || [];
   }
   return internal('carrierStore').carrier.read(executionAsyncResource()) || [];

@@ -8,7 +8,7 @@
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_MAJOR, nativeBuildPath } = require('../support/core-runtime.js');
+const { NODE_MAJOR, nativeBuildPath, nativeHidden, expectedContinuation } = require('../support/core-runtime.js');
 const { internal } = require('../support/internals.js');
 const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 
@@ -21,7 +21,19 @@ async function child(mode) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-describe('core: native bridge', function () {
+// A matrix mode without the native part (scripts/hide-native.js): the loader finds nothing,
+// says so, and the frame backend runs its JS path.
+if (nativeHidden()) {
+  describe('core: native bridge (hidden in this mode)', function () {
+    it('the loader finds no build and says why; frame runs without it', function () {
+      const native = internal('native');
+      assert.strictEqual(native.binding, null);
+      assert.strictEqual(native.continuation, null);
+      assert.strictEqual(native.loadError.code, 'MODULE_NOT_FOUND');
+      assert.strictEqual(require('ctxframe').continuation, expectedContinuation());
+    });
+  });
+} else describe('core: native bridge', function () {
   this.timeout(30000 * TIME_SCALE);
   const native = internal('native');
   const { binding, continuation } = native;

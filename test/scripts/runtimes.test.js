@@ -7,13 +7,16 @@ const assert = require('node:assert');
 const { RUNTIMES, PINNED, expectedBackend, runtimeNamed } = require('../../scripts/runtimes.js');
 
 describe('runtime table', function () {
-  it('has the six modes, each name once, versions matching their major', function () {
-    assert.deepStrictEqual(RUNTIMES.map((r) => r.name), ['20', '22', '22-acf', '24', '24-no-acf', '26']);
+  it('has the eight modes, each name once, versions matching their major', function () {
+    assert.deepStrictEqual(RUNTIMES.map((r) => r.name),
+      ['20', '22', '22-acf', '24', '24-no-acf', '26', '24-no-native', '25']);
     for (const r of RUNTIMES) {
       if (r.version !== null) assert.strictEqual(r.version.split('.')[0], String(r.major), r.name);
       assert.ok(Object.isFrozen(r) && Object.isFrozen(r.flags), `${r.name} is frozen`);
     }
-    assert.deepStrictEqual(Object.keys(PINNED), ['22', '24', '26']);
+    assert.deepStrictEqual(Object.keys(PINNED), ['22', '24', '25', '26']);
+    // Without the native part: 24 as every platform without a prebuild, 25 as the next release.
+    assert.deepStrictEqual(RUNTIMES.filter((r) => !r.native).map((r) => r.name), ['24-no-native', '25']);
     assert.strictEqual(runtimeNamed('24-no-acf').flags[0], '--no-async-context-frame');
     assert.strictEqual(runtimeNamed('18'), null);
   });
@@ -21,6 +24,7 @@ describe('runtime table', function () {
   it('expects frame exactly where the built-in runs on AsyncContextFrame', function () {
     assert.deepStrictEqual(Object.fromEntries(RUNTIMES.map((r) => [r.name, r.backend])), {
       20: 'carrier', 22: 'carrier', '22-acf': 'frame', 24: 'frame', '24-no-acf': 'carrier', 26: 'frame',
+      '24-no-native': 'frame', 25: 'frame',
     });
     const acf = ['--experimental-async-context-frame'];
     const cases = [

@@ -26,6 +26,19 @@ function builtinUsesFrame(flags = nodeFlags()) {
   return expectedBackend(flags) === 'frame';
 }
 
+// Which way the frame backend must reach the continuation here: 'native' or 'js' (the native part
+// is hidden by the matrix, scripts/hide-native.js, or there is no build); null off frame.
+function expectedContinuation(flags = nodeFlags()) {
+  if (expectedBackend(flags) !== 'frame') return null;
+  if (process.env.CTXFRAME_EXPECT_CONTINUATION) return process.env.CTXFRAME_EXPECT_CONTINUATION;
+  return nativeHidden() || !fs.existsSync(nativeBuildPath()) ? 'js' : 'native';
+}
+
+// Does this process run with the native part hidden (a matrix mode without it)?
+function nativeHidden() {
+  return process.env.CTXFRAME_TEST_NATIVE_HIDDEN === '1';
+}
+
 function nativeBuildPath() {
   return path.join(ROOT, 'native',
     `${process.platform}-${process.arch}-abi${process.versions.modules}`, 'ctxframe.node');
@@ -39,5 +52,5 @@ function childNodeArgs(extraFlags, script, args = []) {
 
 module.exports = {
   ROOT, NODE_MAJOR, NODE_MINOR, nodeFlags, builtinUsesFrame, expectedBackend, nativeBuildPath,
-  childNodeArgs,
+  childNodeArgs, expectedContinuation, nativeHidden,
 };

@@ -17,6 +17,7 @@ const PATHS = {
   keys: 'lib/frame/keys.js', // StorageKey, createKey, isLiveKey
   entries: 'lib/frame/entries.js', // the entries arithmetic
   frame: 'lib/frame/frame.js', // the Frame class (frame backend)
+  jsContinuation: 'lib/js-continuation.js', // the frame backend without native code: current()
   carrierStore: 'lib/carrier-store.js', // the carrier and its layouts (carrier backend)
   errors: 'lib/errors.js', // CODES, the registry docs/errors.md is checked against
 };

@@ -1,0 +1,305 @@
+'use strict';
+// Owns: the frame backend's way to the continuation without native code (no build for this
+// platform, a bundle, a Node release newer than the prebuilds), through Node's public API only,
+// and the load-time probe that checks Node still behaves as it relies on.
+//
+// Reading: `reader`, one built-in AsyncLocalStorage. Its getStore() asks the current frame
+// has(reader)/get(reader); one of our frames answers with itself (frame.js), a Map Node copied from
+// one of ours with the Stale that the copy got from our iterator, a frame with none of ours with
+// nothing.
+//
+// Switching for run(): an AsyncResource's runInAsyncScope() puts `this[context_frame]` in the
+// continuation and the prior value back in its `finally`. Called on a holder object whose
+// async_id/trigger_async_id are the caller's executionAsyncId()/triggerAsyncId() and whose
+// resource_symbol is the caller's executionAsyncResource(), ids, trigger ids of resources created
+// inside and executionAsyncResource() stay what they are outside, as with the built-in's run().
+//
+// The exact current value (a Map of Node's after a built-in or our own enterWith, or nothing at
+// all) is needed only when the reader does not find one of our frames there: a `new
+// AsyncResource('')` keeps it in its context_frame and, with no init hook installed, emits nothing
+// (with one, the empty type makes the constructor throw before emitting; then a constructor that
+// stops at the context_frame write is used instead).
+//
+// enterWith(): the reader's own enterWith(), whose Map copy of the current value keeps every entry
+// Node's storages have there, with a Stale of our new frame for the reader.
+
+const asyncHooks = require('node:async_hooks');
+const {
+  AsyncResource,
+  AsyncLocalStorage: BuiltinStorage,
+  executionAsyncId,
+  triggerAsyncId,
+  executionAsyncResource,
+} = asyncHooks;
+const { isMap } = require('node:util/types'); // Node's frames are Maps from another prototype chain
+const { ReflectApply, SafeMap } = require('./primordials');
+const { kEntries, kForeign, Frame, Stale, frameWith, setReader } = require('./frame/frame');
+
+const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
+const runInAsyncScope = uncurryThis(AsyncResource.prototype.runInAsyncScope);
+const readerGetStore = uncurryThis(BuiltinStorage.prototype.getStore);
+const readerEnterWith = uncurryThis(BuiltinStorage.prototype.enterWith);
+const MapPrototypeGet = uncurryThis(Map.prototype.get);
+const MapPrototypeSet = uncurryThis(Map.prototype.set);
+const MapPrototypeClear = uncurryThis(Map.prototype.clear);
+const MapPrototypeGetSize = uncurryThis(Object.getOwnPropertyDescriptor(Map.prototype, 'size').get);
+const ReflectConstruct = Reflect.construct;
+
+let reader = null;
+let kFrame; // AsyncResource's context_frame
+let kAsyncId;
+let kTriggerId;
+let kResource; // what executionAsyncResource() returns for a resource on the stack
+
+const CAPTURE = Object.freeze({ triggerAsyncId: 0, requireManualDestroy: true });
+const STOP = Object.freeze({ ctxframeStop: true });
+let stopped;
+function Quiet() {}
+
+// The continuation's exact value. With a valid type string and options, the one way the
+// constructor throws is the empty type with an init hook installed, before it emits.
+function capture() {
+  try {
+    return new AsyncResource('', CAPTURE)[kFrame];
+  } catch {
+    return captureQuietly();
+  }
+}
+
+// With an init hook installed: a constructor that stops when it writes context_frame, before it
+// takes an id or emits anything.
+function captureQuietly() {
+  stopped = undefined;
+  try {
+    ReflectConstruct(AsyncResource, ['CTXFRAME', CAPTURE], Quiet);
+  } catch (err) {
+    if (err !== STOP) throw err;
+  }
+  const value = stopped;
+  stopped = undefined;
+  return value;
+}
+
+// What the reader finds: one of our frames (the continuation holds it), a Stale (a Map of Node's
+// copied from one of ours holds it), or undefined (none of ours there).
+function read() {
+  return readerGetStore(reader);
+}
+
+// The frame whose stores our storages see.
+function ours(value) {
+  if (value instanceof Frame) return value;
+  return value instanceof Stale ? value.frame : undefined;
+}
+
+function current() {
+  return ours(readerGetStore(reader));
+}
+
+// One of our frames with everything the continuation's value `raw` holds: itself when it is one,
+// else our stores from its Stale and the entries of Node's storages beside them.
+function frameOf(raw) {
+  if (raw === undefined || raw === null || raw instanceof Frame) return raw === null ? undefined : raw;
+  const map = isMap(raw);
+  let stale = map ? MapPrototypeGet(raw, reader) : raw.get(reader);
+  if (!(stale instanceof Stale)) stale = null;
+  else if (map && stale.raw === raw && stale.size === MapPrototypeGetSize(raw)) return stale.imported;
+  let foreign = null;
+  for (const pair of raw) {
+    const key = pair[0];
+    if (key === reader) continue;
+    if (foreign === null) foreign = new SafeMap();
+    foreign.set(key, pair[1]);
+  }
+  const frame = new Frame(stale === null ? [] : stale.frame[kEntries], foreign);
+  if (map && stale !== null) {
+    stale.raw = raw;
+    stale.size = MapPrototypeGetSize(raw);
+    stale.imported = frame;
+  }
+  return frame;
+}
+
+// The frame run() starts from: the reader's when the continuation holds it, else the exact value's.
+function outerFrame() {
+  const value = readerGetStore(reader);
+  return value instanceof Frame ? value : frameOf(capture());
+}
+
+// executionAsyncResource() for the execution whose id is `id`, remembered for the last non-zero
+// id: one execution keeps one resource, and in an execution Node entered before anything asked for
+// resources (the main module's top level) each executionAsyncResource() is a call into C++.
+let lastId = 0;
+let lastResource;
+function resourceOf(id) {
+  if (id !== lastId || id === 0) {
+    lastResource = executionAsyncResource();
+    lastId = id;
+  }
+  return lastResource;
+}
+
+// What run() hands runInAsyncScope(): `inner` as the frame to put current, and the caller's ids
+// and resource, so that inside fn they read as outside (executionAsyncResource() asks a resource
+// on the stack for the public one it stands for). `next`: what fn left, if it changed the frame.
+class Holder {
+  constructor(inner, key, prior) {
+    const id = executionAsyncId();
+    this[kFrame] = inner;
+    this[kAsyncId] = id;
+    this[kTriggerId] = triggerAsyncId();
+    this[kResource] = resourceOf(id);
+    this.key = key;
+    this.prior = prior;
+    this.next = undefined;
+  }
+}
+
+// holder.enter(body, holder, fn, args) runs fn with the holder's frame current and puts the
+// caller's value back; when fn changed the frame (an enterWith or disable of any storage), body
+// leaves in holder.next that change with the holder's key set back to its prior store, as the
+// built-in's run() does, for run() to make current (persist). Few frames per run(): the stack a
+// recursion of run()s may use is what the built-in's allows, give or take.
+function body(fn, args) {
+  const inner = this[kFrame];
+  const entries = inner[kEntries];
+  const foreign = inner[kForeign];
+  try {
+    return ReflectApply(fn, null, args);
+  } finally {
+    if (readerGetStore(reader) !== inner || inner[kEntries] !== entries ||
+        inner[kForeign] !== foreign) {
+      this.next = frameWith(outerFrame(), this.key, this.prior);
+    }
+  }
+}
+
+// Makes `frame` the continuation's value for the rest of the current execution: the reader's
+// enterWith() makes a Map of Node's current, which then gets exactly the frame's entries.
+function persist(frame) {
+  const stale = new Stale(frame);
+  readerEnterWith(reader, stale);
+  const map = capture();
+  if (!isMap(map) || MapPrototypeGet(map, reader) !== stale) return;
+  MapPrototypeClear(map);
+  const foreign = frame[kForeign];
+  if (foreign !== null) for (const pair of foreign) MapPrototypeSet(map, pair[0], pair[1]);
+  MapPrototypeSet(map, reader, stale);
+  stale.raw = map;
+  stale.size = MapPrototypeGetSize(map);
+  stale.imported = frame;
+}
+
+// enterWith(): a Map copy of the current value, whose entry for the reader is our new frame.
+function enterFrame(frame) {
+  readerEnterWith(reader, new Stale(frame));
+}
+
+// disable(): in place, in the current value, as the built-in's.
+function disableIn(key) {
+  const value = readerGetStore(reader);
+  if (value instanceof Frame) {
+    value.disable(key);
+    return;
+  }
+  if (!(value instanceof Stale)) return;
+  const copy = new Frame(value.frame[kEntries], value.frame[kForeign]);
+  copy.disable(key);
+  if (copy[kEntries] === value.frame[kEntries]) return;
+  const raw = capture();
+  if (isMap(raw) && MapPrototypeGet(raw, reader) === value) {
+    MapPrototypeSet(raw, reader, new Stale(copy));
+  } else {
+    value.frame = copy;
+  }
+}
+
+function symbolNamed(object, description) {
+  return Object.getOwnPropertySymbols(object).find((s) => s.description === description);
+}
+
+// Finds Node's internals this relies on and checks, once, that they behave as relied on. Returns
+// null when everything holds, else what did not (then nothing stays installed).
+function install() {
+  let why = null;
+  try {
+    why = probe();
+  } catch (err) {
+    why = `probe threw ${err && err.message}`;
+  }
+  if (why !== null) {
+    setReader(null);
+    reader = null;
+  }
+  return why;
+}
+
+function probe() {
+  const resource = new AsyncResource('CTXFRAME_PROBE', { requireManualDestroy: true });
+  kFrame = symbolNamed(resource, 'context_frame');
+  kAsyncId = symbolNamed(resource, 'async_id_symbol');
+  kTriggerId = symbolNamed(resource, 'trigger_async_id_symbol');
+  if (!kFrame || !kAsyncId || !kTriggerId) return 'AsyncResource has no context_frame/async ids';
+  if (resource[kAsyncId] !== resource.asyncId() || resource[kTriggerId] !== resource.triggerAsyncId()) {
+    return 'AsyncResource keeps its ids elsewhere';
+  }
+  Object.defineProperty(Quiet.prototype, kFrame, {
+    set(value) {
+      stopped = value;
+      throw STOP;
+    },
+    configurable: false,
+  });
+
+  // Which key executionAsyncResource() reads on a resource to find the one it stands for.
+  const eid = executionAsyncId();
+  const tid = triggerAsyncId();
+  const outerResource = executionAsyncResource();
+  let found;
+  const spy = new Proxy({ [kFrame]: undefined, [kAsyncId]: eid, [kTriggerId]: tid }, {
+    get(target, property) {
+      if (typeof property === 'symbol' && !(property in target) &&
+          property.description === 'resource_symbol') {
+        found = property;
+      }
+      return target[property];
+    },
+  });
+  runInAsyncScope(spy, executionAsyncResource);
+  if (found === undefined) return 'executionAsyncResource() does not ask for resource_symbol';
+  kResource = found;
+  Object.defineProperty(Holder.prototype, 'enter', {
+    value: AsyncResource.prototype.runInAsyncScope, writable: false, configurable: false,
+  });
+
+  reader = new BuiltinStorage();
+  setReader(reader);
+  const before = capture();
+  const frame = new Frame([], null);
+  const stale = new Stale(frame);
+  let seen = null;
+  runInAsyncScope({ [kFrame]: frame, [kAsyncId]: eid, [kTriggerId]: tid, [kResource]: outerResource }, () => {
+    seen = {
+      read: read(),
+      raw: capture(),
+      quiet: captureQuietly(),
+      ids: executionAsyncId() === eid && triggerAsyncId() === tid,
+      resource: executionAsyncResource() === outerResource,
+    };
+    readerEnterWith(reader, stale);
+    const map = capture();
+    seen.entered = isMap(map) && MapPrototypeGet(map, reader) === stale && read() === stale;
+  });
+  if (seen === null || seen.read !== frame) return 'the reader does not find the frame';
+  if (seen.raw !== frame || seen.quiet !== frame) return 'a new AsyncResource does not capture the frame';
+  if (!seen.ids) return 'a holder changes the async ids';
+  if (!seen.resource) return 'a holder changes executionAsyncResource()';
+  if (!seen.entered) return 'enterWith() does not make a Map with the reader';
+  if (capture() !== before) return 'runInAsyncScope() does not put the prior value back';
+  if (executionAsyncId() !== eid) return 'runInAsyncScope() does not put the async ids back';
+  return null;
+}
+
+module.exports = {
+  install, read, ours, current, outerFrame, Holder, body, persist, enterFrame, disableIn, capture,
+};
