@@ -5,7 +5,7 @@
 // (lib/internal/async_local_storage/*.js).
 
 const { AsyncResource } = require('node:async_hooks');
-const { SymbolDispose } = require('./primordials');
+const { SymbolDispose, ObjectIs, ReflectApply } = require('./primordials');
 
 // new AsyncLocalStorage(options) -> { defaultValue, name }. Node's
 // validateObject(options, 'options'): no null, no arrays, no functions; a
@@ -67,4 +67,26 @@ function callInScope(cb, args) {
 // read through it (a read the doctor would report as the application's).
 const kObservingGetStore = Symbol('ctxframe.observingGetStore');
 
-module.exports = { parseOptions, RunScope, bind, snapshot, kObservingGetStore };
+// The frame backends' run() on AsyncContextFrame runtimes: the built-in run() reads and writes
+// through this.getStore() and this.enterWith() (Node's async_context_frame.js), and code observes
+// it: dd-trace decides whether Node runs on AsyncContextFrame by overriding enterWith on an
+// instance and calling run(); profilers wrap enterWith alone on that promise. When a subclass, an
+// instance or a patch of the prototype replaces either (`getStore`/`enterWith`: the class's own),
+// run() makes the same calls the built-in makes (ctxframe/doctor's observing getStore excepted).
+function overridesRun(storage, getStore, enterWith) {
+  const own = storage.getStore;
+  return (own !== getStore && own[kObservingGetStore] !== true) || storage.enterWith !== enterWith;
+}
+
+function runThroughOverrides(storage, store, fn, args) {
+  const prior = storage.getStore();
+  if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
+  storage.enterWith(store);
+  try {
+    return ReflectApply(fn, null, args);
+  } finally {
+    storage.enterWith(prior);
+  }
+}
+
+module.exports = { parseOptions, RunScope, bind, snapshot, kObservingGetStore, overridesRun, runThroughOverrides };

@@ -8,7 +8,7 @@
 const { ObjectIs, ReflectApply, applyNotCallable } = require('../primordials');
 const { createKey } = require('../frame/keys');
 const { storeInFrame, frameWith } = require('../frame/frame');
-const { parseOptions, RunScope, bind, snapshot } = require('../storage-api');
+const { parseOptions, RunScope, bind, snapshot, overridesRun, runThroughOverrides } = require('../storage-api');
 const js = require('../js-continuation');
 
 const { current, read, outerFrame, Holder, body, persist, enterFrame, disableIn } = js;
@@ -45,6 +45,7 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
+    if (overridesRun(this, getStore, enterWith)) return runThroughOverrides(this, store, fn, args);
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const holder = this.#holderFor(store);
     if (holder === null) return ReflectApply(fn, null, args);
@@ -79,5 +80,8 @@ class AsyncLocalStorage {
     return new RunScope(this, store);
   }
 }
+
+// run() goes through overridden getStore/enterWith as the built-in's does (storage-api.js).
+const { getStore, enterWith } = AsyncLocalStorage.prototype;
 
 module.exports = AsyncLocalStorage;

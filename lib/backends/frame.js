@@ -12,7 +12,7 @@
 const { ObjectIs, ReflectApply, applyNotCallable } = require('../primordials');
 const { createKey } = require('../frame/keys');
 const { kEntries, storeInFrame, frameWith, restored } = require('../frame/frame');
-const { parseOptions, RunScope, bind, snapshot, kObservingGetStore } = require('../storage-api');
+const { parseOptions, RunScope, bind, snapshot, overridesRun, runThroughOverrides } = require('../storage-api');
 
 // V8's own continuation built-ins when the extras binding has them (inlined by
 // TurboFan), the bridge's V8 callbacks otherwise.
@@ -44,11 +44,7 @@ class AsyncLocalStorage {
   }
 
   run(store, fn, ...args) {
-    const ownGetStore = this.getStore;
-    if ((ownGetStore !== getStore && ownGetStore[kObservingGetStore] !== true) ||
-        this.enterWith !== enterWith) {
-      return runThroughOverrides(this, store, fn, args);
-    }
+    if (overridesRun(this, getStore, enterWith)) return runThroughOverrides(this, store, fn, args);
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     const outer = current();
     const key = this.#key;
@@ -97,24 +93,7 @@ class AsyncLocalStorage {
   }
 }
 
-// The built-in run() reads and writes through this.getStore() and
-// this.enterWith() (Node's async_context_frame.js), and code observes it:
-// dd-trace decides whether Node runs on AsyncContextFrame by overriding
-// enterWith on an instance and calling run(); profilers wrap enterWith alone
-// on that promise. When a subclass, an instance or a patch of the prototype
-// replaces either, run() makes the same calls the built-in makes (ctxframe/doctor's
-// observing getStore excepted: kObservingGetStore).
+// run() goes through overridden getStore/enterWith as the built-in's does (storage-api.js).
 const { getStore, enterWith } = AsyncLocalStorage.prototype;
-
-function runThroughOverrides(storage, store, fn, args) {
-  const prior = storage.getStore();
-  if (ObjectIs(prior, store)) return ReflectApply(fn, null, args);
-  storage.enterWith(store);
-  try {
-    return ReflectApply(fn, null, args);
-  } finally {
-    storage.enterWith(prior);
-  }
-}
 
 module.exports = AsyncLocalStorage;
