@@ -9,23 +9,7 @@
 
 const assert = require('node:assert/strict');
 const { startRedis } = require('../support/redis.js');
-const { runFixture, assertOneFinding, markedLine } = require('./run-fixture.js');
-
-// What the app answered, with request ids replaced by their request's position.
-function answers(result) {
-  const ids = result.responses.map((r) => r.requestId).filter(Boolean);
-  return result.responses.map((r) => ids.reduce((body, id, i) => body.split(id).join(`<request ${i}>`), r.body));
-}
-
-async function withAndWithout(name, options = {}) {
-  const [on, off] = await Promise.all([
-    runFixture(name, options),
-    runFixture(name, { ...options, args: [] }),
-  ]);
-  assert.equal(off.report.enabled, false);
-  assert.deepEqual(answers(on), answers(off), 'doctor changed what the application observed');
-  return on;
-}
+const { runFixture, assertOneFinding, markedLine, answers, withAndWithout } = require('./run-fixture.js');
 
 function clean(result) {
   assert.equal(result.report.internalErrors, 0);

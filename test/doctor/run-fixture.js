@@ -56,4 +56,22 @@ function assertOneFinding(result, { type, kind, marker }) {
   return finding;
 }
 
-module.exports = { runFixture, markedLine, assertOneFinding, FIXTURES, ROOT };
+// What the app answered, with request ids replaced by their request's position (responses
+// without an id, e.g. refused ones, are left as they are).
+function answers(result) {
+  const ids = result.responses.map((r) => r.requestId).filter(Boolean);
+  return result.responses.map((r) => ids.reduce((body, id, i) => body.split(id).join(`<request ${i}>`), r.body));
+}
+
+// The fixture under doctor and without it, at once: the application must observe the same.
+async function withAndWithout(name, options = {}) {
+  const [on, off] = await Promise.all([
+    runFixture(name, options),
+    runFixture(name, { ...options, args: [] }),
+  ]);
+  assert.equal(off.report.enabled, false);
+  assert.deepEqual(answers(on), answers(off), 'doctor changed what the application observed');
+  return on;
+}
+
+module.exports = { runFixture, markedLine, assertOneFinding, FIXTURES, ROOT, answers, withAndWithout };
