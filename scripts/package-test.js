@@ -13,8 +13,8 @@
 //      yarn 4: --mode=skip-build): the install exits 0 and builds nothing (no node-gyp in its
 //      output, no build/ in the installed package), `require('ctxframe').backend` is the expected
 //      one per runtime mode, a context survives a timer, and no CTXFRAME_* warning is printed.
-//   3. Where a warning is due (an AsyncContextFrame runtime whose prebuild was deleted): one warning
-//      for main + 3 workers, naming the platform/libc/ABI and the package manager's command;
+//   3. Where a warning is due (an AsyncContextFrame runtime whose prebuild was deleted): main + 3
+//      workers run `frame` through Node's public API (continuation 'js'), with one warning, naming the platform/libc/ABI and the package manager's command;
 //      `ctxframe-build` without a compiler exits 1 and the warning then names its log; with one, it
 //      builds and the app runs on `frame`; on Node 20 it has nothing to build.
 //
@@ -163,16 +163,17 @@ als.run('ctx', () => setTimeout(() => {
 
 const WORKERS_JS = `
 const { Worker, isMainThread, parentPort } = require('node:worker_threads');
-const { backend } = require('ctxframe');
+const { backend, continuation } = require('ctxframe');
 if (isMainThread) {
   const backends = [backend];
+  const continuations = [continuation];
   let left = 3;
   for (let i = 0; i < 3; i++) {
     const w = new Worker(__filename);
-    w.on('message', (b) => backends.push(b));
-    w.on('exit', () => { if (--left === 0) setImmediate(() => console.log(JSON.stringify({ backends }))); });
+    w.on('message', ([b, c]) => { backends.push(b); continuations.push(c); });
+    w.on('exit', () => { if (--left === 0) setImmediate(() => console.log(JSON.stringify({ backends, continuations }))); });
   }
-} else parentPort.postMessage(backend);
+} else parentPort.postMessage([backend, continuation]);
 `;
 
 function main() {
@@ -323,7 +324,10 @@ function main() {
       const warnings = r.stderr.match(/\[CTXFRAME_NATIVE_UNAVAILABLE\][^\n]*/g) || [];
       let out = {};
       try { out = JSON.parse(r.stdout.trim()); } catch {}
-      check(`${label}: main + 3 workers run on carrier`, JSON.stringify(out.backends) === '["carrier","carrier","carrier","carrier"]', r.out.slice(-1500));
+      // Without the native part the frame backend reaches the continuation through Node's public API.
+      check(`${label}: main + 3 workers run frame without the native part (continuation 'js')`,
+        JSON.stringify(out.backends) === '["frame","frame","frame","frame"]' &&
+        JSON.stringify(out.continuations) === '["js","js","js","js"]', r.out.slice(-1500));
       check(`${label}: exactly one warning`, warnings.length === 1, `${warnings.length} warnings: ${r.stderr.slice(-1500)}`);
       const fix = pm.fix || { npm11: 'npx ctxframe-build', npm12: 'npx ctxframe-build', pnpm: 'pnpm exec ctxframe-build' }[pmName];
       check(`${label}: warning names linux-${process.arch} glibc ABI ${abiOf[major]} and \`${fix}\``,
