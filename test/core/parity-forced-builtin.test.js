@@ -6,7 +6,7 @@
 // representative subset. The run-scenario child asserts the backend it got.
 const path = require('node:path');
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
+const { runNode, describeChild, TIME_SCALE } = require('../support/core-child.js');
 const { describeParity } = require('../support/parity.js');
 const { ROOT } = require('../support/core-runtime.js');
 
@@ -25,28 +25,12 @@ describe('core parity with CTXFRAME_BACKEND=builtin (the back-out switch)', func
     names: ['a built-in storage and the tested storage nested in both orders', 'unhandledRejection handler'],
   });
 
-  it('is the running Node\'s own class underneath, and checks options like the other backends', function () {
-    this.timeout(30000);
-    const script = `
-      const { AsyncLocalStorage: Builtin } = require('node:async_hooks');
-      const { AsyncLocalStorage, backend } = require('ctxframe');
-      const codeOf = (fn) => { try { fn(); return 'no error'; } catch (e) { return [e.name, e.code]; } };
-      const s = new AsyncLocalStorage({ name: 'n', defaultValue: 1 });
-      console.log(JSON.stringify({
-        backend,
-        own: AsyncLocalStorage === Builtin,
-        sub: Object.getPrototypeOf(AsyncLocalStorage) === Builtin,
-        isBuiltin: s instanceof Builtin,
-        name: s.name, dflt: s.getStore(),
-        statics: AsyncLocalStorage.bind === Builtin.bind && AsyncLocalStorage.snapshot === Builtin.snapshot,
-        bad: [null, 5, 'x', [], () => {}].map((o) => codeOf(() => new AsyncLocalStorage(o))),
-        symbol: codeOf(() => new AsyncLocalStorage({ name: Symbol('s') }))[0],
-        nativeApi: typeof Builtin.prototype.withScope === 'function',
-      }));`;
-    const r = spawnSync(process.execPath, ['-e', script], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, CTXFRAME_BACKEND: 'builtin' },
+  it('is the running Node\'s own class underneath, and checks options like the other backends', async function () {
+    this.timeout(30000 * TIME_SCALE);
+    const r = await runNode([], path.join(__dirname, 'fixtures', 'builtin-api.js'), [], {
+      cwd: ROOT, env: { CTXFRAME_BACKEND: 'builtin' },
     });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, describeChild('builtin-api.js', r));
     const out = JSON.parse(r.stdout);
     assert.equal(out.backend, 'builtin');
     // The built-in itself where it has Node 24's API; otherwise a direct subclass of it.
