@@ -27,6 +27,7 @@ const CODES = Object.freeze({
   CTXFRAME_NATIVE_UNAVAILABLE: { kind: 'warning' },
   CTXFRAME_FRAME_UNAVAILABLE: { kind: 'warning' },
   CTXFRAME_INVALID_BACKEND: { kind: 'warning' },
+  CTXFRAME_DD_PROFILER_LABELS: { kind: 'warning' }, // ctxframe/register (frame-readers.js)
   // ctxframe/context.
   CTXFRAME_INVALID_CONTEXT: { kind: 'error' },
   CTXFRAME_CONTEXT_TOO_LARGE: { kind: 'error' },

@@ -8,6 +8,7 @@
 const asyncHooks = require('node:async_hooks');
 const { syncBuiltinESMExports } = require('node:module');
 const ctxframe = require('./index');
+const { keepForeignReaders } = require('./frame-readers');
 
 if (ctxframe.backend !== 'builtin' &&
     asyncHooks.AsyncLocalStorage !== ctxframe.AsyncLocalStorage) {
@@ -19,6 +20,8 @@ if (ctxframe.backend !== 'builtin' &&
   });
   // ESM's view of builtins is a snapshot of their CommonJS exports: refresh it.
   syncBuiltinESMExports();
+  // Profilers that read Node's own frame from V8's slot (frame-readers.js).
+  keepForeignReaders(ctxframe.backend, process.env);
 }
 
 module.exports = ctxframe;
