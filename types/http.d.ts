@@ -29,7 +29,12 @@ export interface RequestMetrics {
 }
 
 /** Where an error reported to onError came from; 'request': the request's own data was refused (400/431). */
-export type IngressErrorSource = 'resolve' | 'onRequestEnd' | 'handler' | 'generateRequestId' | 'request';
+/** A span context ({ traceId: 32 hex, spanId: 16 hex, traceFlags?: number | 2 hex }), or a span that has one. */
+export type TraceFromResult =
+  | { readonly traceId: string; readonly spanId: string; readonly traceFlags?: number | string }
+  | { spanContext(): { readonly traceId: string; readonly spanId: string; readonly traceFlags?: number | string } };
+
+export type IngressErrorSource = 'resolve' | 'onRequestEnd' | 'handler' | 'generateRequestId' | 'traceFrom' | 'request';
 
 export interface IngressOptions<Req = IncomingMessage> {
   /** Context type to run requests in. Default: requestContext. */
@@ -55,6 +60,13 @@ export interface IngressOptions<Req = IncomingMessage> {
    * request enters (the http instrumentation's server span), when there is one. Default true.
    */
   openTelemetry?: boolean;
+  /**
+   * The APM agent's span for the request, for agents that do not register OpenTelemetry's API
+   * (Sentry 11, New Relic, Elastic, dd-trace without its TracerProvider): called where the request
+   * enters; return the span or its span context ({ traceId, spanId, traceFlags? }), or
+   * null/undefined for none. The context then takes its ids, as with OpenTelemetry's span.
+   */
+  traceFrom?: (req: IncomingMessage) => TraceFromResult | null | undefined;
   /**
    * W3C Baggage members to read into context fields: field names (each its own baggage key) or
    * { field: baggageKey }. resolve()'s fields win over them. Default: none.

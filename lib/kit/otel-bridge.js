@@ -85,6 +85,22 @@ function activeSpanFields(serverSpan) {
   }
 }
 
+// An APM agent's span for the request, as options.traceFrom returned it -- a span context
+// ({ traceId, spanId, traceFlags? }: Sentry's and OpenTelemetry's spanContext(), New Relic's
+// getTraceMetadata(), ...) or a span whose spanContext() gives one -- as trace fields, or null
+// when it is none of these or its ids are not W3C ids. traceFlags: a number or two hex
+// characters; absent, `defaultFlags`.
+function agentSpanFields(value, defaultFlags) {
+  if (value === null || typeof value !== 'object') return null;
+  const sc = typeof value.spanContext === 'function' ? value.spanContext() : value;
+  if (sc === null || typeof sc !== 'object' || !isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return null;
+  const flags = sc.traceFlags;
+  let traceFlags = defaultFlags;
+  if (Number.isInteger(flags) && flags >= 0 && flags <= 255) traceFlags = HEX_FLAGS[flags];
+  else if (typeof flags === 'string' && /^[0-9a-f]{2}$/.test(flags)) traceFlags = flags;
+  return { traceId: sc.traceId, spanId: sc.spanId, traceFlags, traceState: undefined, parentSpanId: undefined };
+}
+
 // A Baggage (the API's interface: getEntry, getAllEntries, setEntry, removeEntry, removeEntries,
 // clear), immutable like the API's own, for when the active context has none to extend.
 class KitBaggage {
@@ -151,4 +167,4 @@ function runWithBaggage(getEntries, fn, arg) {
   return manager.with(ctx.setValue(BAGGAGE_KEY, baggage), fn, undefined, arg);
 }
 
-module.exports = { activeSpanFields, runWithBaggage, contextManager };
+module.exports = { activeSpanFields, agentSpanFields, runWithBaggage, contextManager };

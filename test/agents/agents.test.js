@@ -43,6 +43,7 @@ function check(agent, side, run) {
     byTrace.get(t).set(s.spanId.toLowerCase(), s);
   }
   const seenTraces = new Set();
+  const seenContextTraces = new Set();
   const shape = new Set();
   for (const r of run.responses) {
     assert.equal(r.dbId, r.id);
@@ -83,6 +84,17 @@ function check(agent, side, run) {
       assert.ok(id === spanId || under(id), where(`request ${r.id}: the current span ${label} (${id}) is not the request's span or under it`));
       shape.add(`${label}: ${id === spanId ? 'the request\'s span' : 'a span under it'}`);
     }
+    // ctxframe's request context: one trace with the agent, through OpenTelemetry's API where the
+    // agent registers it (ingress takes the span active where it enters the request), through
+    // ingress's traceFrom option elsewhere.
+    const [ctxStart, ctxEnd] = r.contexts;
+    assert.deepEqual(ctxEnd, ctxStart, where(`request ${r.id}: the context after the awaits`));
+    assert.match(ctxStart.traceId, /^[0-9a-f]{32}$/, where(`request ${r.id}: the context's trace id`));
+    assert.equal(ctxStart.traceId, traceId.padStart(32, '0'), where(`request ${r.id}: the context's trace is the agent's`));
+    const ctxSpan = ctxStart.spanId.toLowerCase();
+    assert.ok(ctxSpan === spanId || spans.has(ctxSpan), where(`request ${r.id}: the context's span ${ctxSpan} is one the agent exported in the trace`));
+    assert.ok(!seenContextTraces.has(ctxStart.traceId), where(`request ${r.id} shares its context's trace`));
+    seenContextTraces.add(ctxStart.traceId);
     const db = [...spans.values()].filter((s) => s.db);
     assert.ok(db.length >= 1, where(`request ${r.id}: no pg span exported in its trace`));
     for (const s of db) assert.ok(under(s.spanId.toLowerCase()), where(`request ${r.id}: pg span ${s.name} is not under the request's span`));

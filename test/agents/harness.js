@@ -56,6 +56,14 @@ const AGENTS = {
       DD_TRACE_SAMPLE_RATE: '1',
     }),
   },
+  // dd-trace with its OpenTelemetry API support registered (fixtures/agents.js): OpenTelemetry's
+  // API sees dd-trace's active span, and so does ctxframe's ingress.
+  'dd-otel': {
+    package: DD_TRACE,
+    builtin: ['-r', `${DD_TRACE}/init`],
+    ctxframe: ['-r', 'ctxframe/register', '-r', `${DD_TRACE}/init`],
+    env: (sink) => ({ ...AGENTS.dd.env(sink), DD_OTEL_API: '1' }),
+  },
   newrelic: {
     package: NEWRELIC,
     builtin: ['-r', NEWRELIC],
@@ -192,7 +200,7 @@ async function runAgentApp({ agent, side, pgUrl, count, concurrency }) {
     if (status === null) child.kill('SIGKILL'); // an agent's timers may keep it alive
     await exited;
     let spans = info.spans;
-    if (agent === 'dd') spans = ddSpans(stdout);
+    if (agent === 'dd' || agent === 'dd-otel') spans = ddSpans(stdout);
     if (agent === 'elastic') spans = elasticSpans(sink.received);
     return { responses, spans, info, stdout, stderr, sink, describe };
   } catch (err) {

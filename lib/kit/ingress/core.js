@@ -21,7 +21,7 @@ const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
 const { ingressOptions, requestIdPolicy } = require('./options.js');
 const { createReporter, refusalOf } = require('./warnings.js');
-const { activeSpanFields, runWithBaggage } = require('../otel-bridge.js');
+const { activeSpanFields, agentSpanFields, runWithBaggage } = require('../otel-bridge.js');
 const { normalizeBaggageOption, readBaggageFields, baggageEntries } = require('../baggage.js');
 
 function normalizeOptions(options, extraOptions) {
@@ -58,6 +58,7 @@ function normalizeOptions(options, extraOptions) {
     newTraceFlags,
     metrics,
     openTelemetry: validateBoolean('options.openTelemetry', options.openTelemetry, true),
+    traceFrom: validateOptionalFunction('options.traceFrom', options.traceFrom),
     baggage: normalizeBaggageOption('options.baggage', options.baggage),
     adopt: values ? values.adopt : context.freeze,
     // What the storage holds for a request: a scope (context-scope.js) that enrich() can add to,
@@ -99,9 +100,10 @@ function readIngress(request, opts, headers) {
   const requestId = own !== undefined ? own : opts.requestIdOf(request.req, singleHeader(headers[opts.header]));
   request.requestId = requestId;
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
-  // With OpenTelemetry in the process, its span for this request gives the trace (one property
-  // read on globalThis when it is absent).
-  const span = opts.trace && opts.openTelemetry ? activeSpanFields(true) : null;
+  // An agent's span (options.traceFrom) or, with OpenTelemetry in the process, its span for this
+  // request gives the trace (one property read on globalThis when it is absent).
+  let span = opts.trace && opts.traceFrom !== undefined ? tracedByAgent(request, opts) : null;
+  if (span === null && opts.trace && opts.openTelemetry) span = activeSpanFields(true);
   if (span !== null) {
     bound += adoptSpan(request, span, headers);
   } else if (opts.trace) {
@@ -153,6 +155,18 @@ function adoptSpan(request, span, headers) {
   if (span.traceState === undefined) return CONTINUED_TRACE_BOUND;
   request.traceState = span.traceState;
   return CONTINUED_TRACE_BOUND + TRACE_STATE_BOUND + stringBound(span.traceState);
+}
+
+// options.traceFrom(req): the APM agent's span where ingress runs, as trace fields; null when
+// it has none (or returns something that is not a span), and when it throws (reported as
+// 'traceFrom').
+function tracedByAgent(request, opts) {
+  try {
+    return agentSpanFields(opts.traceFrom(request.req), opts.newTraceFlags);
+  } catch (err) {
+    reportError(opts, err, 'traceFrom');
+    return null;
+  }
 }
 
 // With options.baggage, proceed() runs this inside OpenTelemetry's context with the context's

@@ -12,7 +12,7 @@ const { validateOptions, validateOptionalFunction, isValidRequestId } = require(
 
 const INGRESS_OPTIONS = Object.freeze([
   'context', 'header', 'responseHeader', 'resolve', 'requireTenant', 'tenantField', 'trace',
-  'newTraceFlags', 'openTelemetry', 'baggage', 'onRequestEnd', 'metrics', 'onError', 'generateRequestId', 'trustRequestId',
+  'newTraceFlags', 'openTelemetry', 'traceFrom', 'baggage', 'onRequestEnd', 'metrics', 'onError', 'generateRequestId', 'trustRequestId',
   'warningIntervalMs',
 ]);
 
