@@ -2,8 +2,8 @@
 // APM agents next to ctxframe, as users run them: the OpenTelemetry SDK with the
 // auto-instrumentations, dd-trace, New Relic, Elastic APM and Sentry, each preloaded on the
 // command line with and without ctxframe's register (docs/apm.md), in its own child process,
-// instrumenting a Fastify app with a pg pool and a fetch to a loopback downstream
-// (fixtures/app.js). For each agent and side, concurrent requests must each see their own
+// instrumenting a Fastify app (and an Express 5 one) with a pg pool and a fetch to a loopback
+// downstream, behind ctxframe's ingress (fixtures/app.js). For each agent and side, concurrent requests must each see their own
 // current span after every await, carry it to the downstream, and export the pg and downstream
 // spans under it; both sides must agree. Every agent sends only to a loopback sink or keeps its
 // spans in memory (harness.js).
@@ -108,7 +108,7 @@ function check(agent, side, run) {
   return [...shape].sort();
 }
 
-describe('APM agents with ctxframe register (Fastify + pg + fetch)', function () {
+describe('APM agents with ctxframe register (Fastify or Express + pg + fetch)', function () {
   this.timeout(120000);
   let pg;
   before(async function () {
@@ -118,13 +118,16 @@ describe('APM agents with ctxframe register (Fastify + pg + fetch)', function ()
     if (pg) await pg.stop();
   });
 
-  for (const agent of Object.keys(AGENTS)) {
-    describe(agent, function () {
+  // Fastify for every agent; Express 5 too for the agents whose own examples use it.
+  const runsOf = [...Object.keys(AGENTS).map((agent) => [agent, 'fastify']),
+    ...['otel', 'dd', 'newrelic', 'elastic', 'sentry'].map((agent) => [agent, 'express'])];
+  for (const [agent, framework] of runsOf) {
+    describe(framework === 'fastify' ? agent : `${agent}, Express 5`, function () {
       const runs = {};
       for (const side of ['builtin', 'ctxframe']) {
         const flags = AGENTS[agent][side].map((a) => (a.startsWith('/') ? path.relative(ROOT, a) : a)).join(' ');
         it(`${side}: node ${flags} — ${COUNT} requests, ${CONCURRENCY} at a time, keep their own span`, async function () {
-          const run = await runAgentApp({ agent, side, pgUrl: pg.connectionString, count: COUNT, concurrency: CONCURRENCY });
+          const run = await runAgentApp({ agent, side, framework, pgUrl: pg.connectionString, count: COUNT, concurrency: CONCURRENCY });
           run.shape = check(agent, side, run);
           runs[side] = run;
         });

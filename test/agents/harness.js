@@ -161,11 +161,11 @@ function get(port, urlPath, timeoutMs = 20000) {
 
 // Runs the app under `agent` ('builtin' or 'ctxframe' side), sends `count` requests,
 // `concurrency` at a time, and returns { responses, spans, info, stdout, stderr, sink }.
-async function runAgentApp({ agent, side, pgUrl, count, concurrency }) {
+async function runAgentApp({ agent, side, pgUrl, count, concurrency, framework = 'fastify' }) {
   const spec = AGENTS[agent];
   const sink = await startSink();
   const env = {
-    ...process.env, ...spec.env(sink.url), AGENT: agent, AGENT_PACKAGE: spec.package, PG_URL: pgUrl, SINK_URL: sink.url, PG_POOL_MAX: String(concurrency),
+    ...process.env, ...spec.env(sink.url), AGENT: agent, AGENT_PACKAGE: spec.package, FRAMEWORK: framework, PG_URL: pgUrl, SINK_URL: sink.url, PG_POOL_MAX: String(concurrency),
   };
   const child = spawn(process.execPath, [...spec[side], APP], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
