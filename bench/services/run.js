@@ -14,9 +14,10 @@
 //   --settle N            at most N settling windows (default 8; 0: none — short runs only)
 //   --window N            requests per settling window (default 2000)
 //   --duration S          measured seconds (default 5)
-//   --profile             V8's sampling profiler in the measured window; results.md then shows
-//                         self time per request by package and function, built-in vs register
-//                         (the CPU numbers of a profiled run include the profiler)
+//   --profile             every service under V8's sampling profiler (--cpu-prof, 500 µs), cut
+//                         to the measured window; results.md then shows self time per request by
+//                         package and function, built-in vs register, per agent (profile.js). The
+//                         CPU numbers of a profiled run include the profiler: not the benchmark's
 //   --break               also run a deliberately broken variant (the service keeps the request
 //                         in a module variable instead of a storage); it must fail, and the run
 //                         fails if it was measured instead
@@ -41,6 +42,7 @@ const { parseResult } = require('../lib/child.js');
 const { spread } = require('../lib/stats.js');
 const { AGENTS, flagsFor } = require('./agents.js');
 const { summarizeRuntime, consoleSummary, markdown } = require('./report.js');
+const { readProfile } = require('./profile.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVICE = path.join(__dirname, 'service.js');
@@ -50,6 +52,7 @@ const MATRIX = RUNTIMES.filter((r) => MODES.includes(r.name)).map((r) => ({ ...r
 const CONNECTIONS = 10;
 const TIMEOUT_MS = 300000;
 const TOLERANCE = 0.03;
+const PROFILE_INTERVAL_US = 500;
 
 const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
 const log = (msg) => process.stderr.write(`${msg}\n`);
@@ -161,7 +164,9 @@ async function loadChecked(url, options) {
 // One variant in its own process: start, warm up, settle, (profile,) measure, report.
 async function runVariant(runtime, variant, env, opts) {
   const [agent, side] = variant.split(':');
-  const flags = [...runtime.flags, ...flagsFor(agent, side === 'register' ? 'register' : 'builtin', runtime.major)];
+  const profileDir = opts.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-prof-')) : null;
+  const profiling = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', String(PROFILE_INTERVAL_US)] : [];
+  const flags = [...runtime.flags, ...profiling, ...flagsFor(agent, side === 'register' ? 'register' : 'builtin', runtime.major)];
   const config = { variant, agent, pgUrl: env.pgUrl, downstream: env.downstream, broken: side === 'broken' };
   const prefix = runtime.prefix || [];
   const argv = [...prefix, runtime.bin, ...flags, SERVICE, JSON.stringify(config)];
@@ -173,6 +178,7 @@ async function runVariant(runtime, variant, env, opts) {
   const exited = new Promise((resolve) => child.on('close', resolve));
   const killer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
   const nextLine = lineReader(child.stdout);
+  let measured = null;
   const command = async (cmd, answer) => {
     child.stdin.write(`${cmd}\n`);
     const line = await nextLine();
@@ -196,7 +202,6 @@ async function runVariant(runtime, variant, env, opts) {
       const k = windows.length;
       if (k >= 3 && Math.abs(windows[k - 1] - windows[k - 2]) <= TOLERANCE * windows[k - 2]) break;
     }
-    if (opts.profile) await command('profile', 'PROFILING');
     await command('mark', 'MARKED');
     const { result, tally } = await loadChecked(url, { duration: opts.durationS });
     child.stdin.write('report\n');
@@ -206,20 +211,32 @@ async function runVariant(runtime, variant, env, opts) {
       if (!parsed) continue;
       if (parsed.failures) throw new Error(`the service counted ${parsed.failures} failed request(s); first: ${parsed.firstFailure}`);
       if (parsed.registered !== (side === 'register')) throw new Error(`async_hooks.AsyncLocalStorage is ${parsed.registered ? '' : 'not '}ctxframe's on the ${side} side`);
-      return {
+      measured = {
         ...parsed,
         load: { 'autocannon req/s': result.requests.average, measured: result.requests.total, checked: tally.checked, before: sent, 'settling windows (cpu µs/req)': windows },
       };
+      break;
     }
-    throw new Error('no result');
+    if (!measured) throw new Error('no result');
   } catch (err) {
     child.kill('SIGKILL');
-    return { error: `${err.message}${stderr.trim() ? ` | stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}` };
+    measured = { error: `${err.message}${stderr.trim() ? ` | stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}` };
   } finally {
     clearTimeout(killer);
     child.stdin.end();
     await exited;
   }
+  // The profile is written when the service exits.
+  if (profileDir) {
+    try {
+      if (!measured.error) measured.profile = readProfile(profileDir, measured.window, measured.requests);
+    } catch (err) {
+      measured = { error: `profile: ${err.message}` };
+    } finally {
+      fs.rmSync(profileDir, { recursive: true, force: true });
+    }
+  }
+  return measured;
 }
 
 function variantsFor(opts, rep) {

@@ -17,11 +17,9 @@
 // broken variant is reported as failing.
 //
 // Speaks bench/peers/server.js's line protocol (PORT, mark → MARKED, sample → SAMPLE, report →
-// BENCH-RESULT) plus `profile` → PROFILING: start V8's sampling profiler; `report` then adds the
-// profile's self time per request by package and by function.
+// BENCH-RESULT); the result names the measured window on V8's profiler clock, so that a run
+// started with --cpu-prof (run.js --profile) can be cut to it (profile.js).
 
-const fs = require('node:fs');
-const path = require('node:path');
 const readline = require('node:readline');
 const { AsyncLocalStorage } = require('node:async_hooks');
 const { readConfig, report } = require('../lib/child.js');
@@ -125,7 +123,6 @@ async function main() {
   process.stdout.write(`PORT ${app.server.address().port}\n`);
 
   let mark = null;
-  let profiler = null;
   const lines = readline.createInterface({ input: process.stdin });
   lines.on('line', async (line) => {
     const command = line.trim();
@@ -137,91 +134,25 @@ async function main() {
       const n = requests - mark.requests;
       mark = { requests, failures, cpu: process.cpuUsage(), start: process.hrtime.bigint() };
       process.stdout.write(`SAMPLE ${(cpu.user + cpu.system) / n} ${n}\n`);
-    } else if (command === 'profile') {
-      profiler = await startProfiler();
-      process.stdout.write('PROFILING\n');
     } else if (command === 'report') {
       const cpu = process.cpuUsage(mark.cpu);
       const ms = Number(process.hrtime.bigint() - mark.start) / 1e6;
       const n = requests - mark.requests;
-      const profile = profiler ? summarizeProfile(await profiler.stop(), n) : undefined;
+      // The measured window on the clock V8's --cpu-prof stamps its samples with (µs, monotonic).
+      const window = { fromUs: Number(mark.start / 1000n), toUs: Number(process.hrtime.bigint() / 1000n) };
       const store = new AsyncLocalStorage();
       const registered = store.constructor === require('../../lib/index.js').AsyncLocalStorage;
       const backend = registered ? require('../../lib/index.js').backend : 'builtin';
       report('services', { name: config.variant, kind: config.agent, count: 0, backend }, {
         'cpu µs/req': (cpu.user + cpu.system) / n,
         'req/s': n / (ms / 1000),
-      }, { requests: n, failures, abandoned, firstFailure, registered, agent: config.agent, profile });
+      }, { requests: n, failures, abandoned, firstFailure, registered, agent: config.agent, window });
       lines.close();
       await app.close();
       await pool.end();
       setTimeout(() => process.exit(0), 50).unref();
     }
   });
-}
-
-// V8's sampling profiler through node:inspector, in this process (both sides of a comparison pay
-// its cost alike; the profile run's CPU numbers are not the benchmark's).
-async function startProfiler() {
-  const inspector = require('node:inspector');
-  const session = new inspector.Session();
-  session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => {
-    session.post(method, params, (err, result) => (err ? reject(err) : resolve(result)));
-  });
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = await post('Profiler.stop');
-      session.disconnect();
-      return profile;
-    },
-  };
-}
-
-const ROOT = path.resolve(__dirname, '..', '..');
-// Where a function's code comes from: an npm package, ctxframe itself, this benchmark's
-// service, Node's own JavaScript, or V8/native work ((garbage collector), (program), …).
-function packageOf(url, functionName) {
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node (internal JS)';
-  let file = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
-  const i = file.lastIndexOf('/node_modules/');
-  if (i >= 0) {
-    const parts = file.slice(i + 14).split('/');
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-  }
-  file = path.relative(ROOT, file);
-  if (file.startsWith('lib/')) return 'ctxframe';
-  if (file.startsWith('bench/')) return 'service (bench)';
-  return file;
-}
-
-// Self time per request (µs) by package and by function (top 25), from a V8 CPU profile.
-function summarizeProfile(profile, requests) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    self.set(id, (self.get(id) || 0) + (profile.timeDeltas[i] || 0));
-  }
-  const packages = {};
-  const functions = {};
-  let total = 0;
-  for (const [id, us] of self) {
-    const { callFrame } = byId.get(id);
-    if (callFrame.functionName === '(idle)') continue;
-    const pkg = packageOf(callFrame.url, callFrame.functionName);
-    const fn = `${pkg}: ${callFrame.functionName || '(anonymous)'}${callFrame.url ? ` ${path.basename(callFrame.url)}:${callFrame.lineNumber + 1}` : ''}`;
-    packages[pkg] = (packages[pkg] || 0) + us;
-    functions[fn] = (functions[fn] || 0) + us;
-    total += us;
-  }
-  const perRequest = (o, top) => Object.fromEntries(Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([k, us]) => [k, Math.round((us / requests) * 100) / 100]));
-  return { requests, totalUsPerReq: total / requests, packages: perRequest(packages, 40), functions: perRequest(functions, 25) };
 }
 
 main().catch((err) => {
