@@ -209,6 +209,7 @@ async function runVariant(runtime, variant, env, opts) {
     while ((line = await nextLine()) !== undefined) {
       const parsed = parseResult(`${line}\n`);
       if (!parsed) continue;
+      if (!(parsed.requests > 0)) throw new Error('no request completed in the measured window (lengthen --duration or --warmup)');
       if (parsed.failures) throw new Error(`the service counted ${parsed.failures} failed request(s); first: ${parsed.firstFailure}`);
       if (parsed.registered !== (side === 'register')) throw new Error(`async_hooks.AsyncLocalStorage is ${parsed.registered ? '' : 'not '}ctxframe's on the ${side} side`);
       measured = {
