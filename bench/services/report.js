@@ -66,8 +66,12 @@ function summarizeRuntime(runtime, raw, loads) {
     const r = row.cpuRatio;
     return { agent: row.agent, max, ratio: r, met: r ? r.median <= max : null, rangeIncludes: r ? r.min <= max : null };
   });
+  // Processes whose CPU per request still moved by more than 3 % between their last two settling
+  // windows: measured before steady state (more --settle windows or larger --window help).
+  const unsettled = Object.entries(raw).flatMap(([variant, results]) => results
+    .filter((r) => r && !r.error && r.load && r.load.settled === false).map(() => variant));
   const l = loads.filter(Number.isFinite);
-  return { backend, rows, noise, goals, errors, expectedFailures, load: l.length ? spread(l) : null };
+  return { backend, rows, noise, goals, errors, expectedFailures, unsettled, load: l.length ? spread(l) : null };
 }
 
 // Per package, µs per request: built-in, register, difference (medians over the profiled reps).
@@ -155,6 +159,7 @@ function markdown(data) {
     if (s.errors.length) {
       out.push('', `Failed measurements (${s.errors.length}):`, '', ...s.errors.map((e) => `- ${e.variant}${e.rep === null ? '' : ` rep ${e.rep + 1}`}: ${String(e.error).slice(0, 300)}`));
     }
+    if (s.unsettled && s.unsettled.length) out.push('', `Not settled within ${data.meta.config.settleWindows} windows (measured before steady state): ${s.unsettled.length} process(es): ${s.unsettled.join(', ')}.`);
     if (s.expectedFailures.length) out.push('', `The deliberately broken variant failed as it must (${s.expectedFailures.length}×): ${String(s.expectedFailures[0].error).slice(0, 200)}`);
     for (const row of s.rows) {
       if (!row.profile) continue;

@@ -193,6 +193,7 @@ async function runVariant(runtime, variant, env, opts) {
     let sent = 0;
     if (opts.warmupS > 0) sent += (await loadChecked(url, { duration: opts.warmupS })).result.requests.total;
     const windows = [];
+    let settled = opts.settleWindows === 0 ? null : false;
     if (opts.settleWindows > 0) await command('mark', 'MARKED');
     while (windows.length < opts.settleWindows) {
       const { result } = await loadChecked(url, { amount: opts.windowRequests });
@@ -200,7 +201,10 @@ async function runVariant(runtime, variant, env, opts) {
       const m = /^SAMPLE (\S+) (\d+)$/.exec(await command('sample', 'SAMPLE'));
       windows.push(Math.round(Number(m[1]) * 10) / 10);
       const k = windows.length;
-      if (k >= 3 && Math.abs(windows[k - 1] - windows[k - 2]) <= TOLERANCE * windows[k - 2]) break;
+      if (k >= Math.min(3, opts.settleWindows) && k >= 2 && Math.abs(windows[k - 1] - windows[k - 2]) <= TOLERANCE * windows[k - 2]) {
+        settled = true;
+        break;
+      }
     }
     await command('mark', 'MARKED');
     const { result, tally } = await loadChecked(url, { duration: opts.durationS });
@@ -214,7 +218,7 @@ async function runVariant(runtime, variant, env, opts) {
       if (parsed.registered !== (side === 'register')) throw new Error(`async_hooks.AsyncLocalStorage is ${parsed.registered ? '' : 'not '}ctxframe's on the ${side} side`);
       measured = {
         ...parsed,
-        load: { 'autocannon req/s': result.requests.average, measured: result.requests.total, checked: tally.checked, before: sent, 'settling windows (cpu µs/req)': windows },
+        load: { 'autocannon req/s': result.requests.average, measured: result.requests.total, checked: tally.checked, before: sent, 'settling windows (cpu µs/req)': windows, settled },
       };
       break;
     }
