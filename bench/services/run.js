@@ -23,6 +23,9 @@
 //                         fails if it was measured instead
 //   --no-pin              do not pin (default: the server on CPU 1; this process — the load
 //                         generator — PostgreSQL, the downstream and the collector on CPU 0)
+//   --server-cpus L, --peer-cpus L   other CPU lists for taskset (e.g. 2,3 and 0,1 on 4 cores):
+//                         on 2 cores the peers' core is the bottleneck and the server is not
+//                         saturated, so its CPU per request includes a wake-up per request
 //   --out DIR             where results.json / results.md go (default bench/services)
 //   --render              rewrite results.md from DIR/results.json (measures nothing)
 //
@@ -59,10 +62,15 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2));
 const machine = () => `${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
 
+function cpuList(text, arg) {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) throw new RangeError(`${arg} needs a CPU list such as 1 or 2,3 or 2-3`);
+  return text;
+}
+
 function parseArgs(argv) {
   const opts = {
     only: null, current: false, agents: Object.keys(AGENTS), reps: 5, warmupS: 5, settleWindows: 8,
-    windowRequests: 2000, durationS: 5, profile: false, broken: false, pin: true, out: __dirname, render: false,
+    windowRequests: 2000, durationS: 5, profile: false, broken: false, pin: true, serverCpus: '1', peerCpus: '0', out: __dirname, render: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -86,6 +94,8 @@ function parseArgs(argv) {
     else if (arg === '--profile') opts.profile = true;
     else if (arg === '--break') opts.broken = true;
     else if (arg === '--no-pin') opts.pin = false;
+    else if (arg === '--server-cpus') opts.serverCpus = cpuList(value(), arg);
+    else if (arg === '--peer-cpus') opts.peerCpus = cpuList(value(), arg);
     else if (arg === '--out') opts.out = path.resolve(value());
     else if (arg === '--render') opts.render = true;
     else if (arg === '--help' || arg === '-h') opts.help = true;
@@ -99,15 +109,15 @@ function parseArgs(argv) {
 }
 
 // This process (autocannon) and everything it starts from now on (PostgreSQL, the downstream)
-// on CPU 0; each measured server on CPU 1.
+// on the peer CPUs (default 0); each measured server on the server CPUs (default 1).
 function pin(opts) {
   if (!opts.pin || os.cpus().length < 2) return null;
-  const res = spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
+  const res = spawnSync('taskset', ['-a', '-p', '-c', opts.peerCpus, String(process.pid)], { encoding: 'utf8' });
   if (res.status !== 0) {
     log(`taskset unavailable (${res.error ? res.error.message : res.stderr.trim()}): running unpinned`);
     return null;
   }
-  return ['taskset', '-c', '1'];
+  return ['taskset', '-c', opts.serverCpus];
 }
 
 async function startDownstream() {
@@ -304,7 +314,7 @@ async function main() {
   const meta = {
     command: `node bench/services/run.js ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(), machine: machine(), runner: process.version, reps: opts.reps,
-    agents: opts.agents, profile: opts.profile, broken: opts.broken, pinned: Boolean(prefix), loadStart: loadavg(),
+    agents: opts.agents, profile: opts.profile, broken: opts.broken, pinned: prefix ? { server: opts.serverCpus, peers: opts.peerCpus } : false, loadStart: loadavg(),
     config: { warmupS: opts.warmupS, settleWindows: opts.settleWindows, windowRequests: opts.windowRequests, durationS: opts.durationS, connections: CONNECTIONS },
   };
   const entries = opts.current ? [null] : MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
