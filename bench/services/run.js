@@ -14,6 +14,11 @@
 //   --settle N            at most N settling windows (default 8; 0: none — short runs only)
 //   --window N            requests per settling window (default 2000)
 //   --duration S          measured seconds (default 5)
+//   --rate R              offer R requests per second (autocannon overallRate) instead of as many
+//                         as the server takes: every variant then gets the same req/s, so the
+//                         wake-ups a server that is not saturated pays per request are alike
+//                         (choose R below the slowest variant's req/s; results say when a variant
+//                         fell more than 5 % short of it)
 //   --profile             every service under V8's sampling profiler (--cpu-prof, 500 µs), cut
 //                         to the measured window; results.md then shows self time per request by
 //                         package and function, built-in vs register, per agent (profile.js). The
@@ -70,7 +75,7 @@ function cpuList(text, arg) {
 function parseArgs(argv) {
   const opts = {
     only: null, current: false, agents: Object.keys(AGENTS), reps: 5, warmupS: 5, settleWindows: 8,
-    windowRequests: 2000, durationS: 5, profile: false, broken: false, pin: true, serverCpus: '1', peerCpus: '0', out: __dirname, render: false,
+    windowRequests: 2000, durationS: 5, rate: null, profile: false, broken: false, pin: true, serverCpus: '1', peerCpus: '0', out: __dirname, render: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -91,6 +96,7 @@ function parseArgs(argv) {
     else if (arg === '--settle') opts.settleWindows = number(0);
     else if (arg === '--window') opts.windowRequests = number(1);
     else if (arg === '--duration') opts.durationS = number(0.5);
+    else if (arg === '--rate') opts.rate = number(1);
     else if (arg === '--profile') opts.profile = true;
     else if (arg === '--break') opts.broken = true;
     else if (arg === '--no-pin') opts.pin = false;
@@ -161,9 +167,9 @@ function checkedRequests() {
   return { requests, tally };
 }
 
-async function loadChecked(url, options) {
+async function loadChecked(url, options, rate) {
   const { requests, tally } = checkedRequests();
-  const result = await load(url, { connections: CONNECTIONS, requests, ...options });
+  const result = await load(url, { connections: CONNECTIONS, requests, ...(rate ? { overallRate: rate } : {}), ...options });
   if (result.errors || result.non2xx || tally.wrong) {
     throw new Error(`load: ${result.errors} errors, ${result.non2xx} non-2xx, ${tally.wrong} wrong answers of ${tally.checked}${tally.firstWrong ? `; first: ${tally.firstWrong}` : ''}`);
   }
@@ -201,12 +207,12 @@ async function runVariant(runtime, variant, env, opts) {
     if (!port) throw new Error(`unexpected first line: ${first}`);
     const url = `http://127.0.0.1:${port}/`;
     let sent = 0;
-    if (opts.warmupS > 0) sent += (await loadChecked(url, { duration: opts.warmupS })).result.requests.total;
+    if (opts.warmupS > 0) sent += (await loadChecked(url, { duration: opts.warmupS }, opts.rate)).result.requests.total;
     const windows = [];
     let settled = opts.settleWindows === 0 ? null : false;
     if (opts.settleWindows > 0) await command('mark', 'MARKED');
     while (windows.length < opts.settleWindows) {
-      const { result } = await loadChecked(url, { amount: opts.windowRequests });
+      const { result } = await loadChecked(url, { amount: opts.windowRequests }, opts.rate);
       sent += result.requests.total;
       const m = /^SAMPLE (\S+) (\d+)$/.exec(await command('sample', 'SAMPLE'));
       windows.push(Math.round(Number(m[1]) * 10) / 10);
@@ -217,7 +223,7 @@ async function runVariant(runtime, variant, env, opts) {
       }
     }
     await command('mark', 'MARKED');
-    const { result, tally } = await loadChecked(url, { duration: opts.durationS });
+    const { result, tally } = await loadChecked(url, { duration: opts.durationS }, opts.rate);
     child.stdin.write('report\n');
     let line;
     while ((line = await nextLine()) !== undefined) {
@@ -228,7 +234,7 @@ async function runVariant(runtime, variant, env, opts) {
       if (parsed.registered !== (side === 'register')) throw new Error(`async_hooks.AsyncLocalStorage is ${parsed.registered ? '' : 'not '}ctxframe's on the ${side} side`);
       measured = {
         ...parsed,
-        load: { 'autocannon req/s': result.requests.average, measured: result.requests.total, checked: tally.checked, before: sent, 'settling windows (cpu µs/req)': windows, settled },
+        load: { 'autocannon req/s': result.requests.average, measured: result.requests.total, checked: tally.checked, before: sent, 'settling windows (cpu µs/req)': windows, settled, ...(opts.rate ? { rate: opts.rate, shortOfRate: parsed.metrics['req/s'] < 0.95 * opts.rate } : {}) },
       };
       break;
     }
@@ -315,7 +321,7 @@ async function main() {
     command: `node bench/services/run.js ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(), machine: machine(), runner: process.version, reps: opts.reps,
     agents: opts.agents, profile: opts.profile, broken: opts.broken, pinned: prefix ? { server: opts.serverCpus, peers: opts.peerCpus } : false, loadStart: loadavg(),
-    config: { warmupS: opts.warmupS, settleWindows: opts.settleWindows, windowRequests: opts.windowRequests, durationS: opts.durationS, connections: CONNECTIONS },
+    config: { warmupS: opts.warmupS, settleWindows: opts.settleWindows, windowRequests: opts.windowRequests, durationS: opts.durationS, connections: CONNECTIONS, rate: opts.rate },
   };
   const entries = opts.current ? [null] : MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
   const runtimes = [];
