@@ -1,0 +1,100 @@
+'use strict';
+// bench/services (npm run bench:services) works as a harness: a tiny run on this node (no agent
+// and OpenTelemetry, 1 repetition, one-second windows) produces results for every variant, the
+// register side really runs on ctxframe, and the deliberately broken variant (--break: the service
+// keeps the request in a module variable) is reported as failing instead of being measured. Also
+// its profile summary (cut to the measured window, attributed by package) and its summary's
+// refusal of a broken variant that was measured. No timing is asserted.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { summarizeProfile, packageOf } = require('../../bench/services/profile.js');
+const { summarizeRuntime } = require('../../bench/services/report.js');
+const { parseArgs, variantsFor } = require('../../bench/services/run.js');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RUN = path.join(ROOT, 'bench', 'services', 'run.js');
+
+describe('bench:services harness', function () {
+  it('runs no agent and OpenTelemetry on both sides, and reports the broken variant as failing', function () {
+    this.timeout(240000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-test-'));
+    try {
+      const res = spawnSync(process.execPath, [...process.execArgv, RUN, '--current', '--agents', 'none,otel', '--reps', '1',
+        '--warmup', '1', '--settle', '0', '--duration', '1', '--break', '--no-pin', '--out', out], {
+        cwd: ROOT, encoding: 'utf8', timeout: 220000, env: { ...process.env, NODE_OPTIONS: '' },
+      });
+      const why = `exit ${res.status}\n--- stdout ---\n${res.stdout}\n--- stderr ---\n${res.stderr}`;
+      assert.equal(res.status, 0, why);
+      const data = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+      assert.equal(data.runtimes.length, 1);
+      const { raw, summary } = data.runtimes[0];
+      for (const variant of ['none:builtin', 'none:register', 'none:builtin-again', 'otel:builtin', 'otel:register']) {
+        const [r] = raw[variant];
+        assert.ok(r && !r.error, `${variant}: ${r && r.error}\n${why}`);
+        assert.ok(r.requests > 0 && r.metrics['cpu µs/req'] > 0 && r.metrics['req/s'] > 0, variant);
+        assert.equal(r.failures, 0, variant);
+        assert.equal(r.load.checked, r.load.measured, `${variant}: every answer was checked`);
+        assert.equal(r.registered, variant.endsWith(':register'), `${variant}: AsyncLocalStorage is ctxframe's only under the register`);
+        assert.equal(r.backend === 'builtin', !variant.endsWith(':register'), variant);
+      }
+      const [broken] = raw['none:broken'];
+      assert.ok(broken.error, 'the broken variant was measured');
+      assert.match(broken.error, /wrong answers|failed request/);
+      assert.deepEqual(summary.errors, []);
+      assert.equal(summary.expectedFailures.length, 1);
+      assert.deepEqual(summary.rows.map((r) => r.agent), ['none', 'otel']);
+      for (const row of summary.rows) assert.ok(row.cpuRatio && row.cpuRatio.n === 1, row.agent);
+      assert.ok(summary.noise && summary.noise.cpuRatio.n === 1);
+      const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+      assert.match(md, /\| noise: no agent, built-in ÷ itself \|/);
+      assert.match(md, /\| OpenTelemetry SDK \+ auto-instrumentations \| \d/);
+      assert.match(md, /deliberately broken variant failed as it must/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('summarises a CPU profile within the measured window, by package', function () {
+    const file = (rel) => `file://${path.join(ROOT, rel)}`;
+    const nodes = [
+      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 } },
+      { id: 2, callFrame: { functionName: 'getStore', url: file('lib/backends/frame.js'), lineNumber: 9 } },
+      { id: 3, callFrame: { functionName: 'startSpan', url: file('node_modules/@opentelemetry/sdk-trace-base/build/src/Tracer.js'), lineNumber: 4 } },
+      { id: 4, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 } },
+      { id: 5, callFrame: { functionName: 'emit', url: 'node:events', lineNumber: 1 } },
+      { id: 6, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+    ];
+    // startTime 1000; samples at 1100 (before the window), 1200, 1300, 1400, 1500, 1600 (after).
+    const profile = { nodes, startTime: 1000, samples: [3, 2, 3, 4, 6, 5], timeDeltas: [100, 100, 100, 100, 100, 100] };
+    const s = summarizeProfile(profile, { fromUs: 1150, toUs: 1550 }, 2);
+    assert.equal(s.samples, 4);
+    assert.deepEqual(s.packages, { ctxframe: 50, '@opentelemetry/sdk-trace-base': 50, '(garbage collector)': 50 });
+    assert.equal(s.totalUsPerReq, 150);
+    assert.equal(s.functions['ctxframe: getStore frame.js:10'], 50);
+    assert.throws(() => summarizeProfile(profile, { fromUs: 5000, toUs: 6000 }, 1), /no sample in the measured window/);
+    assert.equal(packageOf('node:internal/http', 'x'), 'node (internal JS)');
+    assert.equal(packageOf(file('node_modules/a/node_modules/pino/lib/x.js'), 'f'), 'pino');
+    assert.equal(packageOf(file('bench/services/service.js'), 'f'), 'service (bench)');
+  });
+
+  it('refuses a run in which the broken variant was measured, and bad options', function () {
+    const ok = { metrics: { 'cpu µs/req': 100, 'req/s': 1000 }, backend: 'frame' };
+    const raw = { 'none:builtin': [ok], 'none:register': [ok], 'none:broken': [ok] };
+    const summary = summarizeRuntime({ expected: 'frame' }, raw, [1]);
+    assert.equal(summary.errors.length, 1);
+    assert.match(summary.errors[0].error, /broken variant was measured/);
+    assert.throws(() => parseArgs(['--agents', 'appdynamics']), /unknown agent/);
+    assert.throws(() => parseArgs(['--reps', '0']), RangeError);
+    assert.throws(() => parseArgs(['--only', '19']), /unknown runtime/);
+    assert.throws(() => parseArgs(['--only', '24', '--current']), /--current/);
+    const defaults = parseArgs([]);
+    assert.equal(defaults.reps, 5);
+    assert.deepEqual(defaults.agents, ['none', 'otel', 'dd', 'newrelic', 'elastic', 'sentry']);
+    assert.deepEqual(variantsFor({ agents: ['none', 'dd'], broken: false }, 1),
+      ['none:register', 'none:builtin', 'none:builtin-again', 'dd:register', 'dd:builtin']);
+  });
+});
