@@ -7,9 +7,11 @@
 //   node bench/run.js --full       (npm run bench:full)  the runtime matrix (20, 22, 22-acf, 24,
 //                                                        24-no-acf, 26); writes bench/results/
 //   --only 24,24-no-acf   full run of some runtimes only
-//   --no-native           quick run without ctxframe's native part (scripts/hide-native.js): on
-//                         AsyncContextFrame runtimes the frame backend's JS path (the runtime
-//                         table's 24-no-native and 25 rows do the same in a full run)
+//   --no-native           without ctxframe's native part (scripts/hide-native.js): the frame
+//                         backend's JS path. Quick: the current node. Full: the frame runtimes
+//                         (22-acf, 24, 26; --only picks among them) as rows <name>-no-native;
+//                         with --merge they join an earlier full run's results (README's column
+//                         "without the native part": npm run bench:full -- --no-native --merge)
 //   --workloads awaits,micro      some workloads only (awaits fanout timers micro spans http memory scaling)
 //   --reps N              repetitions (default 5)
 //   --counts 1,10         storage counts instead of the plan's
@@ -62,12 +64,21 @@ function parseArgs(argv) {
     else throw new Error(`unknown option ${arg} (try --help)`);
   }
   for (const w of opts.workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload "${w}" (known: ${Object.keys(WORKLOADS).join(', ')})`);
-  if (opts.only) for (const name of opts.only) if (!RUNTIMES.some((r) => r.name === name)) throw new Error(`unknown runtime "${name}" (known: ${RUNTIMES.map((r) => r.name).join(', ')})`);
+  const known = RUNTIMES.filter((r) => !opts.noNative || withoutNativeRow(r)).map((r) => r.name);
+  if (opts.only) for (const name of opts.only) if (!known.includes(name)) throw new Error(`unknown runtime "${name}"${opts.noNative ? ' with --no-native' : ''} (known: ${known.join(', ')})`);
   if (opts.reps !== null && !(Number.isInteger(opts.reps) && opts.reps >= 1)) throw new Error('--reps needs a positive integer');
   if (opts.counts && !opts.counts.every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--counts needs positive integers');
   if (opts.only && opts.mode !== 'full') throw new Error('--only selects runtimes of the full matrix: use it with --full');
   if (opts.merge && opts.mode !== 'full') throw new Error('--merge works with --full');
   return opts;
+}
+
+// --full --no-native: a frame runtime of the table as a row without the native part, named like the
+// table's own such row (24-no-native); null for runtimes where that changes nothing (carrier) and
+// for the rows that already run without it.
+function withoutNativeRow(runtime) {
+  if (runtime.backend !== 'frame' || runtime.native === false) return null;
+  return { ...runtime, name: `${runtime.name}-no-native`, base: runtime.name, native: false };
 }
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
@@ -177,7 +188,7 @@ function render(out) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(1, 16).map((l) => l.slice(3)).join('\n'));
+    console.log(fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(1, 18).map((l) => l.slice(3)).join('\n'));
     return;
   }
   if (opts.mode === 'render') {
@@ -199,7 +210,8 @@ async function main() {
     }])),
   };
   const runtimes = [];
-  const entries = opts.mode === 'quick' ? [] : RUNTIMES.filter((r) => !opts.only || opts.only.includes(r.name));
+  const rows = opts.noNative ? RUNTIMES.map(withoutNativeRow).filter(Boolean) : RUNTIMES;
+  const entries = opts.mode === 'quick' ? [] : rows.filter((r) => !opts.only || opts.only.includes(r.base || r.name));
   const progress = createProgress(stepsPerRuntime(opts) * Math.max(1, entries.length));
   if (opts.mode === 'quick') {
     const runtime = currentRuntime(!opts.noNative);

@@ -51,6 +51,7 @@ class Carrier {
     this.builtin = null;
     this.key = null;
     this.holder = null;
+    this.writes = 0;
   }
 
   // The current resource, for read() and write(); starts the carrier.
@@ -60,6 +61,7 @@ class Carrier {
     this.builtin = builtin;
     this.key = key;
     this.holder = holder;
+    this.writes = 0;
     Object.setPrototypeOf(this, key === null ? PublicApi.prototype :
       holder === null ? OwnProperty.prototype : InHolder.prototype);
     return executionAsyncResource();
@@ -91,10 +93,20 @@ class InHolder {
 }
 
 // A layout we do not know: the built-in's own API.
+// run() goes through the built-in's run() (carrier.js): `writes` counts enterWith()s, so run()
+// knows whether fn wrote without a call.
 class PublicApi {
   resource() { return executionAsyncResource(); }
   read() { return this.builtin.getStore(); }
-  write(resource, entries) { this.builtin.enterWith(entries); }
+  write(resource, entries) {
+    this.builtin.enterWith(entries);
+    this.writes++;
+  }
 }
+
+// run() asks this (carrier.js) once the carrier has started.
+OwnProperty.prototype.viaApi = false;
+InHolder.prototype.viaApi = false;
+PublicApi.prototype.viaApi = true;
 
 module.exports = { carrier: new Carrier() };

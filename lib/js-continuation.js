@@ -33,10 +33,11 @@ const {
 } = asyncHooks;
 const { isMap } = require('node:util/types'); // Node's frames are Maps from another prototype chain
 const { ReflectApply, SafeMap } = require('./primordials');
-const { kEntries, kForeign, Frame, Stale, frameWith, setReader } = require('./frame/frame');
+const { kEntries, kForeign, Frame, Stale, frameWith, setReader, changes } = require('./frame/frame');
 
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
 const runInAsyncScope = uncurryThis(AsyncResource.prototype.runInAsyncScope);
+const FunctionPrototypeCall = uncurryThis(Function.prototype.call);
 const readerGetStore = uncurryThis(BuiltinStorage.prototype.getStore);
 const readerEnterWith = uncurryThis(BuiltinStorage.prototype.enterWith);
 const MapPrototypeGet = uncurryThis(Map.prototype.get);
@@ -120,10 +121,28 @@ function frameOf(raw) {
   return frame;
 }
 
-// The frame run() starts from: the reader's when the continuation holds it, else the exact value's.
+// Whether an init hook made a capture throw once: from then on run() asks the reader first and
+// captures only when it finds none of our frames, since a capture with an init hook installed
+// costs a thrown and caught error.
+let hooked = false;
+
+// The frame run() starts from. Without init hooks, one capture reads the exact value whatever it
+// is (one call into Node fewer than asking the reader first when it is not one of our frames);
+// with them, the reader's when the continuation holds one of ours, else the exact value's.
 function outerFrame() {
-  const value = readerGetStore(reader);
-  return value instanceof Frame ? value : frameOf(capture());
+  let raw;
+  if (hooked) {
+    raw = readerGetStore(reader);
+    if (raw instanceof Frame) return raw;
+    return frameOf(capture());
+  }
+  try {
+    raw = new AsyncResource('', CAPTURE)[kFrame];
+  } catch {
+    hooked = true;
+    raw = captureQuietly();
+  }
+  return frameOf(raw);
 }
 
 // executionAsyncResource() for the execution whose id is `id`, remembered for the last non-zero
@@ -143,7 +162,7 @@ function resourceOf(id) {
 // and resource, so that inside fn they read as outside (executionAsyncResource() asks a resource
 // on the stack for the public one it stands for). `next`: what fn left, if it changed the frame.
 class Holder {
-  constructor(inner, key, prior) {
+  constructor(inner, key, prior, fn, args) {
     const id = executionAsyncId();
     this[kFrame] = inner;
     this[kAsyncId] = id;
@@ -151,24 +170,33 @@ class Holder {
     this[kResource] = resourceOf(id);
     this.key = key;
     this.prior = prior;
+    this.fn = fn;
+    this.args = args;
     this.next = undefined;
   }
 }
 
-// holder.enter(body, holder, fn, args) runs fn with the holder's frame current and puts the
+// holder.enter(body, holder) runs the holder's fn with the holder's frame current and puts the
 // caller's value back; when fn changed the frame (an enterWith or disable of any storage), body
 // leaves in holder.next that change with the holder's key set back to its prior store, as the
 // built-in's run() does, for run() to make current (persist). Few frames per run(): the stack a
 // recursion of run()s may use is what the built-in's allows, give or take.
-function body(fn, args) {
+//
+// Whatever makes the continuation hold something other than `inner` during fn starts from `inner`:
+// Node copies it (its iterator) or it is disabled in place (its disable()); both move
+// changes.count (frame.js), so the continuation is read back only when the count moved. Our own
+// runs inside fn put `inner` back, as runInAsyncScope() does.
+function body() {
   const inner = this[kFrame];
+  const count = changes.count;
   const entries = inner[kEntries];
   const foreign = inner[kForeign];
   try {
-    return ReflectApply(fn, null, args);
+    const args = this.args;
+    return args.length === 0 ? FunctionPrototypeCall(this.fn, null) : ReflectApply(this.fn, null, args);
   } finally {
-    if (readerGetStore(reader) !== inner || inner[kEntries] !== entries ||
-        inner[kForeign] !== foreign) {
+    if (changes.count !== count && (readerGetStore(reader) !== inner ||
+        inner[kEntries] !== entries || inner[kForeign] !== foreign)) {
       this.next = frameWith(outerFrame(), this.key, this.prior);
     }
   }

@@ -55,13 +55,7 @@ function hasAvx2() {
 
 // Open defects, intermittent, so neither a pass nor a failure can be counted: the scenario still
 // runs and its outcome is printed with the reason. Remove an entry once it is fixed.
-const KNOWN_DEFECTS = {
-  'deno/limits:stack overflow inside nested run(): every level sees its own store, at every stack offset':
-    "ctxframe (carrier) showed a deeper level's store at some levels in 2 of 4 runs here (175 and 1 " +
-    "of ~200), Deno's own built-in at none; likely cause, not yet confirmed or fixed: on Deno carrier writes through " +
-    "the built-in's public enterWith() (on Node a plain property write), which a stack overflow can " +
-    'interrupt while a run() unwinds',
-};
+const KNOWN_DEFECTS = {};
 
 const NODE_RT = { args: (script) => ['--no-async-context-frame', script] };
 

@@ -62,7 +62,7 @@ function markdown(data) {
 
   out.push('## Cost targets per backend', '');
   out.push('Median paired ratio; ✓ met, ✗ missed, (✗) missed but the min–max range of the repetitions includes the target. ' +
-    'Each runtime is judged against the targets of the backend it is meant to use (frame or carrier).', '');
+    'Each runtime is judged against the targets of the backend it is meant to use (frame or carrier; frame-js: frame without its native part).', '');
   const runtimes = data.runtimes;
   const { TARGETS } = require('./targets.js');
   const wanted = (id, set) => {
@@ -74,7 +74,7 @@ function markdown(data) {
     return rule ? `${rule.max !== undefined ? '≤' : '≥'} ${rule.max !== undefined ? rule.max : rule.min}` : 'n/a';
   };
   const ids = [...new Set(runtimes.flatMap((r) => r.summary.targets.map((t) => t.id)))];
-  out.push(mdTable(['target', 'frame target', 'carrier target', ...runtimes.map((r) => `${r.label.replace(/^Node /, '')} (${r.summary.backend})`)], ids.map((id) => [id, wanted(id, 'frame'), wanted(id, 'carrier'), ...runtimes.map((r) => {
+  out.push(mdTable(['target', 'frame target', 'frame-js target', 'carrier target', ...runtimes.map((r) => `${r.label.replace(/^Node /, '')} (${r.summary.backend})`)], ids.map((id) => [id, wanted(id, 'frame'), wanted(id, 'frame-js'), wanted(id, 'carrier'), ...runtimes.map((r) => {
     const t = r.summary.targets.find((x) => x.id === id);
     if (!t) return 'n/a';
     const mark = t.met === null ? '' : t.met ? '✓' : t.note ? '(✗)' : '✗';

@@ -72,7 +72,7 @@ function errorsOf(raw) {
 // rows per workload, the backend ctxframe reported, and the target verdicts for that backend.
 function summarizeRuntime(runtime, raw, countsByWorkload) {
   const backend = backendOf(raw);
-  const targetSet = backend === 'frame' || backend === 'carrier' ? backend : runtime.backend;
+  const targetSet = backend === 'frame' || backend === 'frame-js' || backend === 'carrier' ? backend : runtime.backend;
   const workloads = {};
   for (const workload of Object.keys(raw)) workloads[workload] = summarizeWorkload(raw, workload, countsByWorkload[workload]);
   return {

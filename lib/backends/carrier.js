@@ -85,6 +85,7 @@ class AsyncLocalStorage {
     if (ObjectIs(store, prior) && !overridden) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
     const inner = entriesWithAt(outer, at, key, store, anyDisabled());
+    if (carrier.viaApi) return this.#runViaApi(outer, inner, fn, args);
     carrier.write(resource, inner);
     try {
       return ReflectApply(fn, null, args);
@@ -93,6 +94,29 @@ class AsyncLocalStorage {
       const now = carrier.read(resource);
       if (now === inner && this.#defaultValue === undefined) carrier.write(resource, outer);
       else this.#restore(resource, now, inner, outer);
+    }
+  }
+
+  // run() where the carrier's value is reached only through the built-in's API (Deno): the
+  // built-in's own run() switches and puts the value back, so no call of ours stands between fn and
+  // the restore, where an exhausted stack could stop it. Only when fn wrote the carrier (an
+  // enterWith of any storage) is the value read before the built-in restores, to keep what fn
+  // entered for others.
+  #runViaApi(outer, inner, fn, args) {
+    const restored = this.#restored(outer);
+    if (restored !== outer) carrier.write(undefined, restored); // what the built-in puts back
+    const writes = carrier.writes;
+    let now = inner;
+    try {
+      return carrier.builtin.run(inner, () => {
+        try {
+          return ReflectApply(fn, null, args);
+        } finally {
+          if (carrier.writes !== writes) now = carrier.read();
+        }
+      });
+    } finally {
+      if (now !== inner) carrier.write(undefined, entriesWithEntryOf(now, this.#key, restored));
     }
   }
 

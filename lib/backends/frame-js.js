@@ -11,6 +11,9 @@ const { storeInFrame, frameWith } = require('../frame/frame');
 const { parseOptions, RunScope, bind, snapshot, overridesRun, runThroughOverrides } = require('../storage-api');
 const js = require('../js-continuation');
 
+const ArrayPrototypeSlice = Array.prototype.slice;
+const kNoArgs = Object.freeze([]);
+
 const { current, read, outerFrame, Holder, body, persist, enterFrame, disableIn } = js;
 const { kEntries } = require('../frame/frame');
 const { storeIn } = require('../frame/entries');
@@ -44,14 +47,16 @@ class AsyncLocalStorage {
     enterFrame(frameWith(current(), this.#key, store));
   }
 
-  run(store, fn, ...args) {
+  // `arguments` instead of a rest parameter: a run(store, fn) allocates no array for fn's.
+  run(store, fn) {
+    const args = arguments.length > 2 ? ReflectApply(ArrayPrototypeSlice, arguments, [2]) : kNoArgs;
     if (overridesRun(this, getStore, enterWith)) return runThroughOverrides(this, store, fn, args);
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
-    const holder = this.#holderFor(store);
+    const holder = this.#holderFor(store, fn, args);
     if (holder === null) return ReflectApply(fn, null, args);
     // fn runs in the holder's frame; the holder puts the caller's back (js-continuation.js).
     try {
-      return holder.enter(body, holder, fn, args);
+      return holder.enter(body, holder);
     } finally {
       if (holder.next !== undefined) persist(holder.next);
     }
@@ -59,12 +64,12 @@ class AsyncLocalStorage {
 
   // The holder of run()'s new frame, or null when the store is already this one. Apart from
   // run(): the frames a deep recursion of run()s keeps on the stack stay small.
-  #holderFor(store) {
+  #holderFor(store, fn, args) {
     const outer = outerFrame();
     const key = this.#key;
     const prior = storeInFrame(outer, key, this.#defaultValue);
     if (ObjectIs(prior, store)) return null;
-    return new Holder(frameWith(outer, key, store), key, prior);
+    return new Holder(frameWith(outer, key, store), key, prior, fn, args);
   }
 
   exit(fn, ...args) {

@@ -31,6 +31,12 @@ const kForeign = Symbol('ctxframe.foreign');
 // Set once, at load, when the frame backend runs without its native part.
 let reader = null;
 
+// Counts what can make a continuation that held one of our frames hold something else without
+// our code setting it: Node copying the frame into one of its Maps (a built-in's enterWith(), run()
+// or the reader's) and a disable() in place. lib/js-continuation.js's run() skips reading the
+// continuation back when the count did not move during fn.
+const changes = { count: 0 };
+
 // What a copy of one of our frames gives the reader: the frame it was copied
 // from. `raw` and `imported` cache the frame made from the Node Map that holds
 // it (lib/js-continuation.js).
@@ -68,6 +74,7 @@ class Frame {
   // object only: its arrays and maps may be shared with other frames, so
   // they are replaced, never written.
   disable(key) {
+    changes.count++;
     if (key instanceof StorageKey) {
       const entries = this[kEntries];
       if (hasEntry(entries, key)) this[kEntries] = entriesWithout(entries, key);
@@ -85,6 +92,7 @@ class Frame {
   // must not keep a storage alive.
   // Without the native part our stores travel in the reader's Stale.
   * [Symbol.iterator]() {
+    changes.count++;
     if (reader !== null) yield [reader, new Stale(this)];
     else yield* livePairs(this[kEntries]);
     const foreign = this[kForeign];
@@ -140,5 +148,5 @@ function restored(frame) {
 }
 
 module.exports = {
-  kEntries, kForeign, Frame, Stale, storeInFrame, frameWith, restored, setReader,
+  kEntries, kForeign, Frame, Stale, storeInFrame, frameWith, restored, setReader, changes,
 };
