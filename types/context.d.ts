@@ -53,11 +53,13 @@ export interface ContextType<T extends object = RequestContextFields> {
   /**
    * Adds `partial`'s fields (undefined removes one) to the context of the nearest run() — the
    * request, under ingress — for everything that reads it afterwards in that run(); snapshots read
-   * or carried (jobs, worker messages) before keep theirs. Returns the new snapshot.
+   * or carried (jobs, worker messages) before keep theirs. The new snapshot is made when the
+   * context is next read as a whole (current()); `enrich(field, value)` adds one field by name.
    * @throws Error code CTXFRAME_NO_CONTEXT outside a context; TypeError code CTXFRAME_INVALID_CONTEXT
    * (also for an ingress-owned field such as requestId); RangeError code CTXFRAME_CONTEXT_TOO_LARGE
    */
-  enrich(partial: Partial<T>): DeepReadonly<T>;
+  enrich(partial: Partial<T>): void;
+  enrich<K extends keyof T & string>(field: K, value: T[K] | undefined): void;
   /** Runs `fn` in a new frozen copy of the current context with `partial` overriding fields (undefined removes one). */
   with<R, A extends unknown[]>(partial: Partial<T>, fn: (...args: A) => R, ...args: A): R;
   /** Test helper: runs `fn` in a synthetic context `{ requestId: randomUUID(), ...partial }`. */

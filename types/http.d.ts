@@ -80,7 +80,7 @@ export interface IngressOptions<Req = IncomingMessage> {
   onError?: (error: unknown, source: IngressErrorSource) => void;
   /** Makes the id of a request that brings no trusted valid one (Node's req). Must return 1-128 characters from [A-Za-z0-9-_.:/+=@]. Default: randomUUID(). */
   generateRequestId?: (req: IncomingMessage) => string;
-  /** Which inbound ids to keep: true (default), false (never), addresses and subnets of trusted proxies ("10.0.0.0/8", "::1"), or a function. */
+  /** Which callers to believe: true (default), false (never), addresses and subnets of trusted proxies ("10.0.0.0/8", "::1"), or a function (asked once per request). An untrusted request's x-request-id, traceparent, tracestate and baggage are all ignored. */
   trustRequestId?: boolean | readonly string[] | ((req: IncomingMessage) => boolean);
   /** At most one warning per code per interval; the others are counted. 0: every one. Default 60000. */
   warningIntervalMs?: number;

@@ -13,7 +13,7 @@
 
 const { spawnSync } = require('node:child_process');
 
-const VARIANTS = ['frc-set', 'kit-enrich', 'frc-set+read', 'kit-enrich+read'];
+const VARIANTS = ['frc-set', 'kit-enrich', 'kit-enrich-field', 'frc-set+read', 'kit-enrich+read', 'kit-enrich-field+read'];
 
 function base() {
   return {
@@ -35,7 +35,7 @@ function measure(variant, ops) {
     enter = (fn) => als.run({ ...base() }, fn);
   } else {
     const { requestContext } = require('ctxframe/context');
-    add = (i) => requestContext.enrich({ userId: `user-${i & 1023}` });
+    add = variant.includes('field') ? (i) => requestContext.enrich('userId', `user-${i & 1023}`) : (i) => requestContext.enrich({ userId: `user-${i & 1023}` });
     get = () => requestContext.get('userId');
     enter = (fn) => requestContext.run(base(), fn);
   }

@@ -11,6 +11,9 @@
 //   --variants kit,cls    these variants only (plus each workload's reference and floor), also
 //                         the extra ones plan.js lists (als-20+register, cls on Express, …)
 //   --reps N              repetitions (default 5)
+//   --warmup S --seconds S  servers: a fixed warm-up of S seconds of load, then an S-second
+//                         measured window, instead of settling windows + 1 s (e.g. --warmup 6
+//                         --seconds 8: a long steady-state window, one number per run)
 //   --no-pin              do not pin servers and the load generator to separate CPUs
 //   --out DIR             where results.json / results.md / chart.svg go (default bench/peers)
 //   --render              rewrite results.md, chart.svg and the README's table from DIR/results.json
@@ -43,6 +46,17 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2));
 const machine = () => `${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
 
+// A workload's load config for this run: plan.js's, or for servers the fixed --warmup/--seconds.
+function configOf(workload, opts) {
+  const config = WORKLOADS[workload].config[opts.mode];
+  if (opts.warmupS === undefined && opts.durationS === undefined) return config;
+  if (!WORKLOADS[workload].server) throw new Error(`--warmup/--seconds apply to server workloads, not ${workload}`);
+  for (const [name, v] of [['--warmup', opts.warmupS], ['--seconds', opts.durationS]]) {
+    if (!(v > 0)) throw new Error(`${name} needs a number of seconds > 0 (both are needed)`);
+  }
+  return { warmupS: opts.warmupS, durationS: opts.durationS };
+}
+
 function parseArgs(argv) {
   const opts = { mode: 'full', only: null, workloads: Object.keys(WORKLOADS), variants: null, reps: null, pin: true, out: __dirname };
   for (let i = 0; i < argv.length; i++) {
@@ -56,6 +70,8 @@ function parseArgs(argv) {
     else if (arg === '--workloads') opts.workloads = list(value());
     else if (arg === '--variants') opts.variants = list(value());
     else if (arg === '--reps') opts.reps = Number(value());
+    else if (arg === '--warmup') opts.warmupS = Number(value());
+    else if (arg === '--seconds') opts.durationS = Number(value());
     else if (arg === '--no-pin') opts.pin = false;
     else if (arg === '--out') opts.out = path.resolve(value());
     else if (arg === '--render') opts.mode = 'render';
@@ -104,7 +120,7 @@ async function benchRuntime(runtime, opts, reps) {
       for (const variant of variantsOf(workload, opts)) {
         const run = { ...specFor(workload, variant), load: { requests: loadHeaders() } };
         loads.push(os.loadavg()[0]);
-        const result = await runOne(runtime, workload, run, variantId(workload, variant), spec.config[opts.mode]);
+        const result = await runOne(runtime, workload, run, variantId(workload, variant), configOf(workload, opts));
         raw[workload][variant].push(result);
         log(`[${runtime.id}] ${rep + 1}/${reps} ${workload.padEnd(7)} ${variant.padEnd(16)} ${result.backend ? `(${result.backend}) ` : ''}${brief(result)}`);
       }
@@ -162,7 +178,7 @@ async function main() {
   const meta = {
     mode: opts.mode, date: new Date().toISOString(), machine: machine(), runner: process.version, reps,
     loadStart: loadavg(), pinned: Boolean(prefix),
-    plan: Object.fromEntries(opts.workloads.map((w) => [w, { variants: variantsOf(w, opts), reference: WORKLOADS[w].reference, config: WORKLOADS[w].config[opts.mode] }])),
+    plan: Object.fromEntries(opts.workloads.map((w) => [w, { variants: variantsOf(w, opts), reference: WORKLOADS[w].reference, config: configOf(w, opts) }])),
   };
   const entries = opts.mode === 'quick' ? [null] : MATRIX.filter((m) => !opts.only || opts.only.includes(m.id));
   const runtimes = [];

@@ -14,6 +14,11 @@
 // (the request), so the whole request sees the fields; the child makes its snapshot again the
 // next time it is read after the parent's changed.
 //
+// enrich() is lazy: it checks the fields it is given (size included: it throws at once when they
+// would pass maxBytes) and keeps them in the run()'s scope; the next read of the whole context
+// (current(), a log line, a job) makes the new frozen snapshot once. get(field) reads a kept field
+// without making one. A snapshot, once made, never changes.
+//
 // A store someone put into the storage directly (not a scope) is read as the context itself,
 // as before scopes existed; it cannot be enriched.
 
@@ -26,6 +31,8 @@ class ContextScope {
   #keys; // the with() partial's keys (re-applied from #ctx when the parent changes)
   #owned; // null, or a frozen object whose fields enrich() may not change (ingress's ids)
   #values; // the context type's values (context-values.js): extend() makes new snapshots
+  #pending = null; // a run()'s scope: null, or enrich()'s checked fields not yet in #ctx
+  #bound = 0; // with #pending: an upper bound of the JSON size of #ctx with #pending applied
 
   constructor(ctx, values, parent, parentCtx, keys, owned) {
     this.#ctx = ctx;
@@ -40,7 +47,19 @@ class ContextScope {
   // context itself). `store` is not undefined.
   static read(store) {
     if (typeof store !== 'object' || store === null || !(#ctx in store)) return store;
-    return store.#parent === null ? store.#ctx : store.#refresh();
+    if (store.#parent !== null) return store.#refresh();
+    return store.#pending === null ? store.#ctx : store.#materialize();
+  }
+
+  // get(field): one field of the context `store` stands for, without making a snapshot.
+  static field(store, field) {
+    if (typeof store !== 'object' || store === null || !(#ctx in store)) return store[field];
+    if (store.#parent === null) {
+      const pending = store.#pending;
+      if (pending !== null && hasOwn(pending, field)) return pending[field];
+      return store.#ctx[field];
+    }
+    return store.#refresh()[field];
   }
 
   static isScope(store) {
@@ -61,29 +80,48 @@ class ContextScope {
   }
 
   // enrich(): the fields of `partial` added to the scope of the nearest run() (the request's,
-  // under ingress); returns the new snapshot. Checked like a with() partial; fields the scope
-  // owns (ingress's request id and trace fields) are refused, as is a partial of another kind.
-  static enrich(store, partial, invalid) {
+  // under ingress). Checked like a with() partial; fields the scope owns (ingress's request id and
+  // trace fields) are refused, as is a partial of another kind. A refused enrich() changes nothing.
+  // enrich(key, value) (`partial` is then the key): the one field `value` under that name.
+  static enrich(store, partial, value, oneField) {
     let scope = store;
     while (scope.#parent !== null) scope = scope.#parent;
-    const next = scope.#values.extend(scope.#ctx, partial, false);
-    const owned = scope.#owned;
-    if (owned !== null) {
-      for (const key of objectKeys(owned)) {
-        if (next[key] !== owned[key]) {
-          throw invalid(`ctx.${key}`, 'set by the ingress for this request; enrich() cannot change it');
-        }
-      }
+    const values = scope.#values;
+    let pending = scope.#pending;
+    const added = oneField ? values.stageField(partial, value, scope.#owned, pending)
+      : values.stage(partial, scope.#owned, pending);
+    if (pending === null) {
+      pending = {};
+      scope.#bound = values.boundOf(scope.#ctx);
     }
+    const bound = scope.#bound + added;
+    if (bound <= values.maxBytes) {
+      scope.#pending = oneField ? values.commitField(pending, partial) : values.commit(pending);
+      scope.#bound = bound;
+      return;
+    }
+    // Maybe too large: measured exactly now, on a copy, so that a refusal changes nothing.
+    const copy = { ...pending };
+    const next = values.apply(scope.#ctx, oneField ? values.commitField(copy, partial) : values.commit(copy), bound);
     scope.#ctx = next;
-    return store === scope ? next : ContextScope.read(store);
+    scope.#pending = null;
   }
 
   // Ingress: the request's snapshot once resolve() ran (made from the one the scope started with).
   // Returns the scope (what the storage keeps holding).
   static replace(scope, ctx) {
     scope.#ctx = ctx;
+    scope.#pending = null;
     return scope;
+  }
+
+  // A run()'s scope with enrich()'s fields pending: its new snapshot (within maxBytes: enrich()
+  // made sure), made once.
+  #materialize() {
+    const ctx = this.#values.apply(this.#ctx, this.#pending, this.#bound);
+    this.#ctx = ctx;
+    this.#pending = null;
+    return ctx;
   }
 
   // A with() scope whose parent changed since its snapshot was made: the parent's newest snapshot

@@ -162,7 +162,156 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     return register(fields, bound);
   }
 
-  return { produce, extend, merge, adopt, isProduced: (ctx) => boundOf(ctx) !== undefined };
+  // enrich(): checks `partial` (as addFields does; `owned`, or null: fields that may not change)
+  // and holds its checked fields until commit(pending) writes them (all of them, or none when one
+  // is refused) into `pending`: a plain object of checked own fields not yet in a snapshot,
+  // an undefined value a removal. Returns the size bound the fields add (an upper bound: a key
+  // already in `pending` is counted once, one already in the snapshot again).
+  function stage(partial, owned, pending) {
+    const out = scratch;
+    let n = 0;
+    scratchLength = 0;
+    let at;
+    let bound = 0;
+    try {
+      const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
+        : getPrototypeOf(partial);
+      if ((proto !== ObjectPrototype && proto !== null) || ArrayIsArray(partial)) {
+        throw invalid('partial', `${describe(partial)} (expected a plain object)`);
+      }
+      if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
+      const names = objectKeys(partial);
+      for (let i = 0; i < names.length; i++) {
+        const key = names[i];
+        at = key;
+        const desc = getOwnPropertyDescriptor(partial, key);
+        if (desc === undefined) continue;
+        if (!('value' in desc)) throw invalid(fieldPath('partial', key), 'accessor property (getter/setter)');
+        let value = desc.value;
+        if (owned !== null && hasOwn(owned, key) && owned[key] !== value) {
+          throw invalid(`ctx.${key}`, 'set by the ingress for this request; enrich() cannot change it');
+        }
+        switch (typeof value) {
+          case 'string':
+            bound += stringBound(key) + 2 + stringBound(value);
+            break;
+          case 'boolean':
+            bound += stringBound(key) + 7;
+            break;
+          case 'number':
+            if (!NumberIsFinite(value)) throw invalid(fieldPath('ctx', key), `non-finite number ${value}`);
+            bound += stringBound(key) + 2 + NUMBER_BOUND;
+            break;
+          case 'undefined':
+            break;
+          default:
+            if (value === null) {
+              bound += stringBound(key) + 6;
+            } else {
+              value = copyDeep(value, fieldPath('ctx', key));
+              bound += stringBound(key) + 2 + exactBytes(value);
+            }
+        }
+        if (pending !== null && hasOwn(pending, key)) bound -= stagedBound(key, pending[key]);
+        out[n++] = key;
+        out[n++] = value;
+      }
+    } catch (err) {
+      for (let i = 0; i < n; i++) out[i] = undefined;
+      if (err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('CTXFRAME_')) throw err;
+      throw invalid(at === undefined ? 'partial' : fieldPath('partial', at), 'reading it threw', err);
+    }
+    scratchLength = n;
+    return bound;
+  }
+  // enrich(key, value): stage() for one field given by name — no object to inspect, so no Proxy,
+  // symbol or accessor can be in it. The same checks of the value and the same bound.
+  function stageField(key, value, owned, pending) {
+    staged = undefined;
+    if (typeof key !== 'string') throw invalid('key', `${describe(key)} (expected a string)`);
+    if (owned !== null && hasOwn(owned, key) && owned[key] !== value) {
+      throw invalid(`ctx.${key}`, 'set by the ingress for this request; enrich() cannot change it');
+    }
+    let bound;
+    switch (typeof value) {
+      case 'string':
+        bound = stringBound(key) + 2 + stringBound(value);
+        break;
+      case 'boolean':
+        bound = stringBound(key) + 7;
+        break;
+      case 'number':
+        if (!NumberIsFinite(value)) throw invalid(fieldPath('ctx', key), `non-finite number ${value}`);
+        bound = stringBound(key) + 2 + NUMBER_BOUND;
+        break;
+      case 'undefined':
+        bound = 0;
+        break;
+      default:
+        if (value === null) {
+          bound = stringBound(key) + 6;
+        } else {
+          value = copyDeep(value, fieldPath('ctx', key));
+          bound = stringBound(key) + 2 + exactBytes(value);
+        }
+    }
+    if (pending !== null && hasOwn(pending, key)) bound -= stagedBound(key, pending[key]);
+    staged = value;
+    return bound;
+  }
+  let staged; // stageField()'s checked value until commitField()
+
+  function commitField(pending, key) {
+    setField(pending, key, staged);
+    staged = undefined;
+    return pending;
+  }
+
+  // What a field stage() checked added to the bound (the same sums as above).
+  function stagedBound(key, value) {
+    switch (typeof value) {
+      case 'string': return stringBound(key) + 2 + stringBound(value);
+      case 'boolean': return stringBound(key) + 7;
+      case 'number': return stringBound(key) + 2 + NUMBER_BOUND;
+      case 'undefined': return 0;
+      default: return value === null ? stringBound(key) + 6 : stringBound(key) + 2 + exactBytes(value);
+    }
+  }
+  // stage()'s checked key, value, key, value, … (scratchLength of them) until commit(); kept
+  // allocated (emptying an array by its length frees its store, and each stage() would make one).
+  const scratch = [];
+  let scratchLength = 0;
+
+  function commit(pending) {
+    const out = scratch;
+    const n = scratchLength;
+    for (let i = 0; i < n; i += 2) {
+      setField(pending, out[i], out[i + 1]);
+      out[i] = undefined;
+      out[i + 1] = undefined;
+    }
+    scratchLength = 0;
+    return pending;
+  }
+
+  // A snapshot: `ctx` (produced here) with the staged fields of `pending` applied, frozen.
+  // `bound` is an upper bound of the result's size; measured exactly when it passes maxBytes.
+  function apply(ctx, pending, bound) {
+    const next = { ...ctx };
+    const names = objectKeys(pending);
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i];
+      const value = pending[key];
+      if (value === undefined) {
+        if (hasOwn(next, key)) delete next[key];
+      } else {
+        setField(next, key, value);
+      }
+    }
+    return register(next, bound);
+  }
+
+  return { maxBytes, produce, extend, merge, adopt, stage, stageField, commit, commitField, apply, boundOf, isProduced: (ctx) => boundOf(ctx) !== undefined };
 }
 
 // `new (class extends ReturnsItsArgument { #field })(obj)` installs #field on obj itself.

@@ -13,7 +13,7 @@ const { contextMissing } = require('../channels.js');
 const { createContextValues, byType } = require('./context-values.js');
 const { ContextScope } = require('./context-scope.js');
 
-const { read: readStore, root: rootScope, child: childScope, enrich: enrichScope, isScope } = ContextScope;
+const { read: readStore, field: readField, root: rootScope, child: childScope, enrich: enrichScope, isScope } = ContextScope;
 
 const DEFAULT_MAX_BYTES = 8192;
 
@@ -107,18 +107,22 @@ function createContext(options) {
     },
     get(field) {
       const store = storage.getStore();
-      return store === undefined ? undefined : readStore(store)[field];
+      return store === undefined ? undefined : readField(store, field);
     },
     // Adds fields to the context of the nearest run() (the request, under ingress) from here on:
-    // everything that reads the context afterwards in that run() sees the new snapshot; what was
-    // read before, and what a job or message carried, keeps its own. Returns the new snapshot.
-    enrich(partial) {
+    // everything that reads the context afterwards in that run() sees the new fields; what was
+    // read before, and what a job or message carried, keeps its own snapshot. Returns undefined
+    // (the new snapshot is made when the context is next read as a whole: context-scope.js).
+    // enrich(field, value) adds one field by name (the cheapest form: nothing to inspect but the value).
+    enrich(partial, value) {
+      const oneField = typeof partial === 'string' && arguments.length > 1;
       const store = storage.getStore();
       if (store === undefined || !isScope(store)) {
-        checkPartial(partial, name);
+        if (!oneField) checkPartial(partial, name);
         throw noContext(`${name}.enrich()`, contextType.enrich, 'enrich()');
       }
-      return enrichScope(store, partial, (path, reason) => invalidContext(name, path, reason));
+      enrichScope(store, partial, value, oneField);
+      return undefined;
     },
     // One run() of a shallow copy: the outer context's fields are shared (already checked and
     // frozen); only the fields of `partial` are validated.

@@ -22,9 +22,10 @@ describe('kit/enrich: requestContext.enrich()', () => {
       await sleep(1);
       const timer = new Promise((resolve) => setTimeout(() => { inTimer = requestContext.current(); resolve(); }, 1));
       const bound = AsyncLocalStorage.bind(() => requestContext.get('userId'));
-      const after = requestContext.enrich({ userId: 'u-1', roles: ['admin'] });
+      assert.equal(requestContext.enrich({ userId: 'u-1', roles: ['admin'] }), undefined);
+      const after = requestContext.current();
       assert.deepEqual(after, { requestId: 'e-1', tenantId: 'acme', userId: 'u-1', roles: ['admin'] });
-      assert.equal(requestContext.current(), after);
+      assert.equal(requestContext.current(), after); // made once, then the same snapshot
       assert.ok(Object.isFrozen(after) && Object.isFrozen(after.roles));
       assert.deepEqual(before, { requestId: 'e-1', tenantId: 'acme' }); // a snapshot never changes
       assert.ok(Object.isFrozen(before));
@@ -101,6 +102,52 @@ describe('kit/enrich: requestContext.enrich()', () => {
       Small.enrich({ tags });
       tags.push('b');
       assert.deepEqual(Small.current().tags, ['a']);
+    });
+  });
+
+  it('enrich(field, value) adds one field by name, under the same rules', () => {
+    const Small = createContext({ name: 'Small', maxBytes: 96 });
+    Small.run({ requestId: 's', plan: 'free' }, () => {
+      const before = Small.current();
+      assert.equal(Small.enrich('userId', 'u-1'), undefined);
+      assert.equal(Small.get('userId'), 'u-1'); // read without making a snapshot
+      Small.enrich('userId', 'u-2'); // the same field again: the newest wins
+      const roles = ['admin'];
+      Small.enrich('roles', roles);
+      roles.push('root');
+      Small.enrich('plan', undefined); // undefined removes a field
+      assert.equal(Small.get('plan'), undefined);
+      const now = Small.current();
+      assert.deepEqual(now, { requestId: 's', userId: 'u-2', roles: ['admin'] });
+      assert.ok(Object.isFrozen(now) && Object.isFrozen(now.roles));
+      assert.equal(Small.current(), now);
+      assert.deepEqual(before, { requestId: 's', plan: 'free' });
+      assert.throws(() => Small.enrich('when', new Date()), { code: 'CTXFRAME_INVALID_CONTEXT', message: /ctx\.when/ });
+      assert.throws(() => Small.enrich('n', Infinity), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => Small.enrich('p', new Proxy({}, { ownKeys() { throw new Error('trap ran'); } })), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => Small.enrich('big', 'x'.repeat(60)), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' });
+      assert.deepEqual(Small.current(), now); // a refused enrichment changes nothing
+      for (let i = 0; i < 1000; i++) Small.enrich('userId', `u-${i}`); // rewriting one field never grows it
+      assert.equal(Small.current().userId, 'u-999');
+    });
+  });
+
+  it('many small enrichments up to the limit: each refused one changes nothing, the rest are kept', () => {
+    const Small = createContext({ name: 'Small', maxBytes: 200 });
+    Small.run({ requestId: 's' }, () => {
+      let kept = 0;
+      for (let i = 0; i < 40; i++) {
+        try {
+          if (i % 2) Small.enrich(`k${i}`, 'v'.repeat(8)); else Small.enrich({ [`k${i}`]: 'v'.repeat(8) });
+          kept++;
+        } catch (err) {
+          assert.equal(err.code, 'CTXFRAME_CONTEXT_TOO_LARGE');
+        }
+      }
+      const ctx = Small.current();
+      assert.equal(Object.keys(ctx).length, kept + 1);
+      assert.ok(Buffer.byteLength(JSON.stringify(ctx)) <= 200);
+      assert.ok(kept > 5 && kept < 40, `kept ${kept}`);
     });
   });
 
@@ -332,6 +379,8 @@ describe('kit/enrich on real servers', () => {
     const server = http.createServer(withRequestContext((req, res) => {
       assert.throws(() => requestContext.enrich({ requestId: 'spoofed' }), { code: 'CTXFRAME_INVALID_CONTEXT', message: /ctx\.requestId/ });
       assert.throws(() => requestContext.enrich({ traceId: 'f'.repeat(32) }), { code: 'CTXFRAME_INVALID_CONTEXT' });
+      assert.throws(() => requestContext.enrich('requestId', 'spoofed'), { code: 'CTXFRAME_INVALID_CONTEXT', message: /ctx\.requestId/ });
+      assert.throws(() => requestContext.enrich('traceId', undefined), { code: 'CTXFRAME_INVALID_CONTEXT' });
       requestContext.enrich({ requestId: requestContext.get('requestId'), tenantId: 'late-tenant' }); // unchanged: allowed
       res.end(JSON.stringify(requestContext.current()));
     }, { onRequestEnd: (s) => ends.push(s) }));

@@ -209,6 +209,74 @@ describe('kit/ingress options', () => {
       }
     });
 
+    it('one trust decision per request: an untrusted request\'s traceparent, tracestate and baggage are not continued either', async () => {
+      const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+      const inbound = { 'x-request-id': 'in-1', traceparent: TP, tracestate: 'vendor=abc', baggage: 'tenantId=evil' };
+      const serve = async (options) => {
+        const { withRequestContext } = require('ctxframe/http');
+        const server = http.createServer(withRequestContext((req, res) => res.end(JSON.stringify(requestContext.current())),
+          { baggage: ['tenantId'], ...options }));
+        const url = await listen(server);
+        return { get: async (headers) => (await fetch(url, { headers })).json(), close: () => closeServer(server) };
+      };
+      let asked = 0;
+      const never = await serve({ trustRequestId: false });
+      const loopback = await serve({ trustRequestId: ['127.0.0.0/8', '::1'] });
+      const elsewhere = await serve({ trustRequestId: ['10.0.0.0/8'] });
+      const byFunction = await serve({ trustRequestId: (req) => { asked++; return req.headers['x-internal'] === 'yes'; } });
+      try {
+        const refused = (ctx) => {
+          assert.match(ctx.requestId, /^[0-9a-f-]{36}$/);
+          assert.notEqual(ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736'); // a new trace
+          assert.match(ctx.traceId, /^[0-9a-f]{32}$/);
+          assert.equal(ctx.parentSpanId, undefined);
+          assert.equal(ctx.traceFlags, '01'); // a new trace's flags, not the caller's 00
+          assert.equal(ctx.traceState, undefined);
+          assert.equal(ctx.tenantId, undefined);
+        };
+        const continued = (ctx) => {
+          assert.equal(ctx.requestId, 'in-1');
+          assert.equal(ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+          assert.equal(ctx.parentSpanId, '00f067aa0ba902b7');
+          assert.equal(ctx.traceFlags, '00');
+          assert.equal(ctx.traceState, 'vendor=abc');
+          assert.equal(ctx.tenantId, 'evil');
+        };
+        refused(await never.get(inbound));
+        refused(await elsewhere.get(inbound));
+        continued(await loopback.get(inbound));
+        refused(await byFunction.get(inbound));
+        continued(await byFunction.get({ ...inbound, 'x-internal': 'yes' }));
+        assert.equal(asked, 2); // asked once per request, not once per header
+      } finally {
+        await Promise.all([never.close(), loopback.close(), elsewhere.close(), byFunction.close()]);
+      }
+    });
+
+    it('Fastify: its id and the trace context follow one trust decision, asked once per request', async () => {
+      const Fastify = require('fastify');
+      let asked = 0;
+      const app = Fastify();
+      app.register(require('ctxframe/fastify').fastifyRequestContext, {
+        trustRequestId: (req) => { asked++; return req.headers['x-internal'] === 'yes'; },
+      });
+      app.get('/', async (request) => ({ id: request.id, ctx: requestContext.current() }));
+      await app.ready();
+      try {
+        const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+        const out = (await app.inject({ url: '/', headers: { 'x-request-id': 'in-2', traceparent: TP } })).json();
+        assert.notEqual(out.id, 'in-2');
+        assert.equal(out.ctx.requestId, out.id);
+        assert.notEqual(out.ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+        const ok = (await app.inject({ url: '/', headers: { 'x-request-id': 'in-3', traceparent: TP, 'x-internal': 'yes' } })).json();
+        assert.equal(ok.id, 'in-3');
+        assert.equal(ok.ctx.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+        assert.equal(asked, 2);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('validates both options like every option', () => {
       const { createIngress } = require('ctxframe/http');
       for (const [options, code] of [

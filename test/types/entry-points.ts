@@ -70,7 +70,9 @@ pinoMixin({ reservedKeys: 'message' });
 jobs.resetWarningsForTesting();
 
 // enrich() after authentication; request-id options; Fastify's one id; strict option names.
-const enriched: string | undefined = requestContext.withContext(() => requestContext.enrich({ userId: 'u-1' }).userId);
+requestContext.withContext(() => requestContext.enrich({ userId: 'u-1' }));
+requestContext.withContext(() => requestContext.enrich('userId', 'u-2'));
+const enriched: string | undefined = requestContext.get('userId');
 const idHandler = withRequestContext((req, res) => { res.end(); },
   { generateRequestId: (req) => `svc-${req.method}`, trustRequestId: ['10.0.0.0/8', '::1'], warningIntervalMs: 1000 });
 const fastifyOptions: import('ctxframe/fastify').FastifyRequestContextOptions = { fastifyRequestId: false, trustRequestId: false };

@@ -19,7 +19,7 @@ const { validateInteger, validateHeaderName, validateOptionalFunction, validateB
   validateNonEmptyString, contextOption, isThenable } = require('../../validators.js');
 const { requestStart, requestEnd } = require('../../channels.js');
 const { metricsStorage, newRecord, snapshotCounters } = require('./metrics.js');
-const { ingressOptions, requestIdPolicy } = require('./options.js');
+const { ingressOptions, requestIdPolicy, trustOf } = require('./options.js');
 const { createReporter, refusalOf } = require('./warnings.js');
 const { activeSpanFields, agentSpanFields, runWithBaggage } = require('../otel-bridge.js');
 const { normalizeBaggageOption, readBaggageFields, baggageEntries } = require('../baggage.js');
@@ -41,6 +41,7 @@ function normalizeOptions(options, extraOptions) {
   // checked (see context-values.js); any other context type goes through its public freeze().
   const values = byType.get(context);
   const onError = validateOptionalFunction('options.onError', options.onError);
+  const trust = trustOf(options);
   const report = createReporter(onError, validateInteger('options.warningIntervalMs', options.warningIntervalMs, 0, 60000));
   return {
     context,
@@ -50,7 +51,10 @@ function normalizeOptions(options, extraOptions) {
     onError,
     report,
     // (req, inbound header value) -> the request's id: trustRequestId, generateRequestId.
-    requestIdOf: requestIdPolicy(options, (err, where) => reportError({ report }, err, where)),
+    // trustRequestId: true, false or (req) => boolean. An untrusted request's id, traceparent,
+    // tracestate and baggage are all ignored.
+    trust,
+    requestIdOf: requestIdPolicy(options, (err, where) => reportError({ report }, err, where), trust),
     requireTenant: validateBoolean('options.requireTenant', options.requireTenant, false),
     trace: validateBoolean('options.trace', options.trace, true),
     responseHeader: validateBoolean('options.responseHeader', options.responseHeader, true),
@@ -93,6 +97,8 @@ function fieldBound(key, length) {
   return stringBound(key) + 2 + 6 * length + 2;
 }
 
+const NO_HEADERS = Object.freeze({ __proto__: null });
+
 function readIngress(request, opts, headers) {
   const { adapter } = request;
   // A framework with an id of its own made from ours (Fastify's request.id): the same value.
@@ -101,13 +107,16 @@ function readIngress(request, opts, headers) {
   request.requestId = requestId;
   let bound = 2 + REQUEST_ID_BOUND + stringBound(requestId);
   // An agent's span (options.traceFrom) or, with OpenTelemetry in the process, its span for this
-  // request gives the trace (one property read on globalThis when it is absent).
+  // request gives the trace (one property read on globalThis when it is absent). Trust decides
+  // whether the inbound trace context and baggage are used at all (options.js).
+  const trust = opts.trust;
+  const trusted = trust === true || (trust !== false && trust(request.req));
   let span = opts.trace && opts.traceFrom !== undefined ? tracedByAgent(request, opts) : null;
   if (span === null && opts.trace && opts.openTelemetry) span = activeSpanFields(true);
   if (span !== null) {
-    bound += adoptSpan(request, span, headers);
+    bound += adoptSpan(request, span, trusted ? headers : NO_HEADERS);
   } else if (opts.trace) {
-    const parent = parseTraceparent(singleHeader(headers.traceparent));
+    const parent = trusted ? parseTraceparent(singleHeader(headers.traceparent)) : null;
     if (parent) {
       request.traceId = parent.traceId;
       request.spanId = newSpanId();
@@ -126,7 +135,7 @@ function readIngress(request, opts, headers) {
       bound += NEW_TRACE_BOUND;
     }
   }
-  if (opts.baggage !== null) {
+  if (opts.baggage !== null && trusted) {
     const fields = readBaggageFields(singleHeader(headers.baggage), opts.baggage);
     if (fields !== undefined) {
       request.baggage = fields;

@@ -74,8 +74,7 @@ function trustPolicy(value) {
 // header's value when it is one string. A trusted, valid inbound id is kept; otherwise the
 // generator makes one. A generator that throws or returns an invalid id is reported
 // (report(err, 'generateRequestId')) and the request gets a randomUUID() instead.
-function requestIdPolicy(options, report) {
-  const trust = trustPolicy(options.trustRequestId);
+function requestIdPolicy(options, report, trust = trustOf(options)) {
   const generate = validateOptionalFunction('options.generateRequestId', options.generateRequestId);
   const fresh = generate === undefined ? () => randomUUID() : (req) => {
     let id;
@@ -92,7 +91,24 @@ function requestIdPolicy(options, report) {
   };
   if (trust === true) return (req, inbound) => (isValidRequestId(inbound) ? inbound : fresh(req));
   if (trust === false) return (req) => fresh(req);
-  return (req, inbound) => (isValidRequestId(inbound) && trust(req) === true ? inbound : fresh(req));
+  return (req, inbound) => (isValidRequestId(inbound) && trust(req) ? inbound : fresh(req));
 }
 
-module.exports = { INGRESS_OPTIONS, ingressOptions, checkFactoryCall, looksLikeRequest, requestIdPolicy };
+// trustRequestId -> true, false, or (req) => boolean asked once per request (its answer is kept
+// for that req: the request id, the trace context and the baggage are one decision, and Fastify
+// asks for the id before ingress reads the rest).
+function trustOf(options) {
+  const policy = trustPolicy(options.trustRequestId);
+  if (policy === true || policy === false) return policy;
+  const answers = new WeakMap();
+  return (req) => {
+    let trusted = answers.get(req);
+    if (trusted === undefined) {
+      trusted = policy(req) === true;
+      answers.set(req, trusted);
+    }
+    return trusted;
+  };
+}
+
+module.exports = { INGRESS_OPTIONS, ingressOptions, checkFactoryCall, looksLikeRequest, requestIdPolicy, trustOf };
