@@ -20,6 +20,14 @@ const APP = path.join(__dirname, 'fixtures', 'dd-profiler-app.js');
 // The profile decoder dd-trace's own profiler depends on.
 const { Profile } = require(require.resolve('pprof-format', { paths: [require.resolve(`${DD_TRACE}/package.json`)] }));
 
+// The preloads by absolute path: the profiled process runs in a temporary directory, since
+// dd-trace's file exporter writes part of its output (event_worker_*.json) to the working
+// directory whatever the prefix says.
+const PRELOADS = {
+  'ctxframe/register': require.resolve('ctxframe/register'),
+  [`${DD_TRACE}/init`]: require.resolve(`${DD_TRACE}/init`),
+};
+
 function run(flags, extraEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-ddprof-'));
   try {
@@ -41,8 +49,8 @@ function run(flags, extraEnv = {}) {
     if (extraEnv.DD_PROFILING_ASYNC_CONTEXT_FRAME_ENABLED !== undefined) {
       env.DD_PROFILING_ASYNC_CONTEXT_FRAME_ENABLED = extraEnv.DD_PROFILING_ASYNC_CONTEXT_FRAME_ENABLED;
     }
-    const r = spawnSync(process.execPath, [...flags, '-r', `${DD_TRACE}/init`, APP],
-      { cwd: ROOT, env, encoding: 'utf8', timeout: 60000 });
+    const args = [...flags, '-r', `${DD_TRACE}/init`, APP].map((a) => PRELOADS[a] || a);
+    const r = spawnSync(process.execPath, args, { cwd: dir, env, encoding: 'utf8', timeout: 60000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const info = JSON.parse(r.stdout.trim().split('\n').pop());
     return { info, stderr: r.stderr, ...labels(dir) };
