@@ -22,7 +22,7 @@ const TAILS = {
   js: 'Running the frame backend without it, through Node\'s public API (continuation \'js\'): ' +
     'the same behaviour and the same free propagation across await, timers and I/O; what it ' +
     'costs more: run() about 0.2-0.35x the built-in\'s instead of 0.03-0.09x, getStore() about ' +
-    '0.7-1.4x instead of 0.4-0.9x, enterWith() about 1.4x instead of 0.1-0.2x. Silence this with ' +
+    '0.7-1.4x instead of 0.4-0.9x, enterWith() about 1.1x instead of 0.1x. Silence this with ' +
     '--disable-warning=CTXFRAME_NATIVE_UNAVAILABLE.',
   carrier: 'Running on the carrier backend: correct, but run() costs about what the built-in\'s ' +
     'does (1x) instead of 0.05-0.1x with frame. Set CTXFRAME_BACKEND=carrier to silence this.',
