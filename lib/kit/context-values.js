@@ -96,19 +96,24 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     return register(own, addFields(own, ownBound, partial, own));
   }
 
+  // The own keys of `partial`, a plain object without symbol keys; anything else is refused. A
+  // Proxy is refused before any of its traps runs, as the walker does.
+  function plainKeys(partial) {
+    const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
+      : getPrototypeOf(partial);
+    if ((proto !== ObjectPrototype && proto !== null) || ArrayIsArray(partial)) {
+      throw invalid('partial', `${describe(partial)} (expected a plain object)`);
+    }
+    if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
+    return objectKeys(partial);
+  }
+
   // Adds the fields of `partial` (validated here) onto `next`, a new unfrozen object; `keep`
   // (or null): an object whose own fields are not replaced. Returns next's new size bound.
   function addFields(next, bound, partial, keep) {
     let at; // the key being read, for the error a Proxy trap turns into
     try {
-      // A Proxy is refused before any of its traps runs, as the walker does.
-      const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
-        : getPrototypeOf(partial);
-      if ((proto !== ObjectPrototype && proto !== null) || ArrayIsArray(partial)) {
-        throw invalid('partial', `${describe(partial)} (expected a plain object)`);
-      }
-      if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
-      const names = objectKeys(partial);
+      const names = plainKeys(partial);
       for (let i = 0; i < names.length; i++) {
         const key = names[i];
         at = key;
@@ -174,13 +179,7 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     let at;
     let bound = 0;
     try {
-      const proto = partial === null || typeof partial !== 'object' || isProxy(partial) ? undefined
-        : getPrototypeOf(partial);
-      if ((proto !== ObjectPrototype && proto !== null) || ArrayIsArray(partial)) {
-        throw invalid('partial', `${describe(partial)} (expected a plain object)`);
-      }
-      if (getOwnPropertySymbols(partial).length > 0) throw invalid('partial', 'symbol-keyed property');
-      const names = objectKeys(partial);
+      const names = plainKeys(partial);
       for (let i = 0; i < names.length; i++) {
         const key = names[i];
         at = key;
