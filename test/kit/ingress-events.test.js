@@ -34,6 +34,10 @@ describe('kit/ingress events', () => {
   it('listeners registered before ingress, outside the context, run in the request\'s whole context', async () => {
     const builtin = new BuiltinStorage(); // an APM's own storage, entered before ingress runs
     const seen = new Map();
+    const ids = ['ev-1', 'ev-2', 'ev-3', 'ev-4'];
+    let closed = 0;
+    let allClosed;
+    const closes = new Promise((resolve) => { allClosed = resolve; });
     const server = http.createServer();
     server.on('request', (req, res) => {
       const id = req.headers['x-request-id'];
@@ -43,7 +47,10 @@ describe('kit/ingress events', () => {
       req.on('data', () => log.push(['data', here(builtin)]));
       req.on('end', () => log.push(['end', here(builtin)]));
       res.on('finish', () => log.push(['finish', here(builtin)]));
-      res.on('close', () => log.push(['close', here(builtin)]));
+      res.on('close', () => {
+        log.push(['close', here(builtin)]);
+        if (++closed === ids.length) allClosed();
+      });
     });
     server.on('request', withRequestContext((req, res) => {
       req.resume();
@@ -51,9 +58,8 @@ describe('kit/ingress events', () => {
     }));
     const close = await listen(server);
     try {
-      const ids = ['ev-1', 'ev-2', 'ev-3', 'ev-4'];
       assert.deepEqual(await Promise.all(ids.map((id) => post(server, id, 'x'.repeat(64)))), ids);
-      await new Promise((resolve) => setTimeout(resolve, 20)); // 'close' after the response
+      await closes; // each response's 'close' comes after its answer was sent
       for (const id of ids) {
         const log = seen.get(id);
         assert.deepEqual(log.map(([event]) => event).filter((e, i, all) => all.indexOf(e) === i),
