@@ -6,11 +6,9 @@
 // context (the context type's storage and, with metrics on, the metrics storage). Framework adapters
 // only adapt their shapes to enter(req, res, adapter).
 
-const { apply: ReflectApply } = Reflect;
-const FunctionPrototypeCall = Function.prototype.call.bind(Function.prototype.call);
 const { isArray: ArrayIsArray } = Array;
 const { performance } = require('node:perf_hooks');
-const { AsyncResource } = require('node:async_hooks');
+const { contextHere, bindEmitterTo } = require('../../context-here.js');
 const { byType, stringBound } = require('../context-values.js');
 const { ContextScope } = require('../context-scope.js');
 const { parseTraceparent, newTraceId, newSpanId, isValidTracestate } = require('../traceparent.js');
@@ -226,27 +224,17 @@ function reportError(opts, err, where) {
     () => `ctxframe ingress: ${where} failed: ${err && err.stack ? err.stack : err}`);
 }
 
-// Makes every event a request/response emits run in the snapshot taken inside the request's
-// context (what AsyncLocalStorage.snapshot() captures: one AsyncResource, shared by both): body
-// 'data'/'end', 'finish', 'close' and the listeners frameworks attach to them. An event nobody
-// listens to (most of the ~14 a request emits) is emitted as it is: there is nothing to run in
-// the context. listenerCount is read from the emitter once, not at every emit: on an object whose
-// prototype a framework replaced (Express), a lookup through the prototype chain costs ~0.2 µs
-// on Node 20 and 22, against ~0.05 µs for the call itself.
-function bindEmitter(emitter, resource) {
-  const originalEmit = emitter.emit;
-  const listenerCount = emitter.listenerCount;
-  emitter.emit = function emitInRequestContext(event) {
-    if (FunctionPrototypeCall(listenerCount, this, event) === 0) return ReflectApply(originalEmit, this, arguments);
-    return resource.runInAsyncScope(ReflectApply, undefined, originalEmit, this, arguments);
-  };
-}
-
-// Inside the request's context: bind its events to it, then continue the chain.
+// Every event a request/response emits with listeners runs in the context captured inside the
+// request's (what AsyncLocalStorage.snapshot() captures, shared by both; on the frame backend with
+// the native bridge the continuation's value, put current around the emit without an
+// AsyncResource: lib/context-here.js): body 'data'/'end', 'finish', 'close' and the listeners
+// frameworks attach to them. Most of the ~14 events a request emits have no listener and are
+// emitted as they are. Inside the request's context: bind its events to it, then continue the
+// chain.
 function bindAndProceed(request) {
-  const resource = new AsyncResource('bound-anonymous-fn');
-  bindEmitter(request.req, resource);
-  bindEmitter(request.res, resource);
+  const context = contextHere();
+  bindEmitterTo(request.req, context);
+  bindEmitterTo(request.res, context);
   return request.adapter.proceed(request);
 }
 
