@@ -57,8 +57,8 @@ class AsyncLocalStorage {
 
   #enable() {
     if (!this.#enabled) {
+      setDisabled(this.#key, false); // first: a call stopped before it changes nothing
       this.#enabled = true;
-      setDisabled(this.#key, false);
     }
   }
 
@@ -128,35 +128,63 @@ class AsyncLocalStorage {
       entriesWithEntryOf(now, this.#key, restored));
   }
 
+  // As the built-in's exit(): disabled while fn runs, enabled again after. Everything that needs a
+  // call is done before the storage is disabled or after it is enabled again where it can, so that
+  // a stack exhausted inside fn or around the call of it leaves the storage as it was (the
+  // built-in's own exit() on Node 20 and 22 can stay disabled for good then).
   exit(fn, ...args) {
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     if (!this.#enabled) return ReflectApply(fn, null, args);
-    this.disable();
     // The built-in stops propagating a disabled storage, so async work
     // created inside fn must not carry it: run fn in entries without it.
+    const key = this.#key;
     const resource = executionAsyncResource();
     const outer = carrier.read(resource);
-    const inner = outer === undefined ? undefined : entriesWithout(outer, this.#key);
-    if (inner !== undefined) carrier.write(resource, inner);
+    const inner = outer === undefined ? undefined : entriesWithout(outer, key);
+    if (inner !== undefined && carrier.viaApi) return this.#exitViaApi(outer, inner, fn, args);
+    this.disable();
     try {
+      if (inner !== undefined) carrier.write(resource, inner);
       return ReflectApply(fn, null, args);
     } finally {
+      this.#enable();
       if (inner !== undefined) {
         const now = carrier.read(resource);
         if (now === inner) {
           carrier.write(resource, outer);
-        } else if (!hasEntry(now, this.#key)) {
-          carrier.write(resource, entriesWithEntryOf(now, this.#key, outer));
+        } else if (!hasEntry(now, key)) {
+          carrier.write(resource, entriesWithEntryOf(now, key, outer));
         } // else fn entered this storage itself: that stays, as with the built-in.
       }
+    }
+  }
+
+  // exit() where the carrier's value is reached only through the built-in's API (Deno): as
+  // #runViaApi, the built-in's own run() switches to the entries without this storage and puts the
+  // caller's back, so no call of ours stands between fn and the restore.
+  #exitViaApi(outer, inner, fn, args) {
+    const key = this.#key;
+    const writes = carrier.writes;
+    let now = inner;
+    this.disable();
+    try {
+      return carrier.builtin.run(inner, () => {
+        try {
+          return ReflectApply(fn, null, args);
+        } finally {
+          if (carrier.writes !== writes) now = carrier.read();
+        }
+      });
+    } finally {
       this.#enable();
+      if (now !== inner) carrier.write(undefined, hasEntry(now, key) ? now : entriesWithEntryOf(now, key, outer));
     }
   }
 
   disable() {
     if (this.#enabled) {
+      setDisabled(this.#key, true); // first: a call stopped before it changes nothing
       this.#enabled = false;
-      setDisabled(this.#key, true);
     }
   }
 

@@ -45,6 +45,49 @@ module.exports = {
     builtinCanMiss: true,
   },
 
+  // The same sweep through exit(): the overflow lands in exit()'s own prologue, its call of fn or
+  // its way back, and every level must still read nothing inside exit() and its own store after.
+  'stack overflow inside nested exit(): every level is back in its store, at every stack offset': {
+    fn(ALS, t) {
+      const a = new ALS();
+      const b = new ALS();
+      let wrong = 0;
+      let overflows = 0;
+      let deepest = 0;
+      function level(k) {
+        return a.run(k, () => {
+          try {
+            a.exit(() => {
+              try {
+                level(k + 1);
+              } catch (err) {
+                if (!(err instanceof RangeError)) throw err;
+                overflows++;
+                if (k > deepest) deepest = k;
+              }
+              if (a.getStore() !== undefined || b.getStore() !== 'b') wrong++;
+            });
+          } catch (err) {
+            if (!(err instanceof RangeError)) throw err;
+            overflows++;
+          }
+          if (a.getStore() !== k || b.getStore() !== 'b') wrong++;
+        });
+      }
+      function pad(n) {
+        if (n === 0) { level(0); return 0; }
+        return pad(n - 1) + 1;
+      }
+      const sweeps = 200;
+      b.run('b', () => {
+        for (let offset = 0; offset < sweeps; offset++) pad(offset);
+      });
+      t.log([sweeps, overflows >= sweeps, deepest > 50, wrong, a.getStore(), b.getStore()]);
+    },
+    expect: [[200, true, true, 0, U, U]],
+    builtinCanMiss: true,
+  },
+
   'run/getStore/enterWith nested inside the newest of 10,000 live storages': {
     async fn(ALS, t) {
       const target = new ALS();
