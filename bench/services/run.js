@@ -314,7 +314,15 @@ async function main() {
   const prefix = pin(opts);
   const started = Date.now();
   const { startPostgres } = require('../../test/support/postgres.js');
-  const pg = await startPostgres();
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): exit, so that PostgreSQL's exit hook takes the
+  // server down; the service and the downstream exit when their stdin closes with this process.
+  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]]) {
+    process.once(signal, () => {
+      log(`stopped by ${signal}`);
+      process.exit(128 + number);
+    });
+  }
+  const pg = await startPostgres({ logStatements: false });
   const peers = await startDownstream();
   const env = { pgUrl: pg.connectionString, downstream: peers.downstream, collector: peers.collector };
   const meta = {

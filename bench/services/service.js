@@ -123,7 +123,10 @@ async function main() {
   process.stdout.write(`PORT ${app.server.address().port}\n`);
 
   let mark = null;
+  let reporting = false;
   const lines = readline.createInterface({ input: process.stdin });
+  // The runner is gone (interrupted, or it died) before asking for the report: nothing will.
+  lines.on('close', () => { if (!reporting) process.exit(1); });
   lines.on('line', async (line) => {
     const command = line.trim();
     if (command === 'mark') {
@@ -135,6 +138,7 @@ async function main() {
       mark = { requests, failures, cpu: process.cpuUsage(), start: process.hrtime.bigint() };
       process.stdout.write(`SAMPLE ${(cpu.user + cpu.system) / n} ${n}\n`);
     } else if (command === 'report') {
+      reporting = true;
       const cpu = process.cpuUsage(mark.cpu);
       const ms = Number(process.hrtime.bigint() - mark.start) / 1e6;
       const n = requests - mark.requests;

@@ -10,13 +10,43 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { summarizeProfile, packageOf } = require('../../bench/services/profile.js');
 const { summarizeRuntime } = require('../../bench/services/report.js');
 const { parseArgs, variantsFor } = require('../../bench/services/run.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RUN = path.join(ROOT, 'bench', 'services', 'run.js');
+
+// Every process below `pid`, as { pid, ppid, cmd }, from /proc.
+function descendants(pid) {
+  const all = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      all.push({ pid: Number(name), ppid, cmd });
+    } catch { /* gone meanwhile */ }
+  }
+  const found = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift();
+    for (const p of all) if (p.ppid === parent) { found.push(p); queue.push(p.pid); }
+  }
+  return found;
+}
+
+function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('bench:services harness', function () {
   it('runs no agent and OpenTelemetry on both sides, and reports the broken variant as failing', function () {
@@ -54,6 +84,51 @@ describe('bench:services harness', function () {
       assert.match(md, /\| OpenTelemetry SDK \+ auto-instrumentations \| \d/);
       assert.match(md, /deliberately broken variant failed as it must/);
     } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('interrupted with SIGTERM, leaves no PostgreSQL, service or downstream running', async function () {
+    this.timeout(120000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-test-'));
+    const child = spawn(process.execPath, [...process.execArgv, RUN, '--current', '--agents', 'none', '--reps', '1',
+      '--warmup', '30', '--settle', '0', '--duration', '1', '--no-pin', '--out', out], {
+      cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.on('data', (d) => { text += d; });
+    const closed = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    try {
+      // The first variant is in its warm-up: PostgreSQL, the downstream and a service are up.
+      const deadline = Date.now() + 90000;
+      let pids = [];
+      const started = (name) => pids.some((p) => p.ppid === child.pid && name.test(p.cmd));
+      while (Date.now() < deadline) {
+        pids = descendants(child.pid);
+        if (started(/service\.js/)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(started(/service\.js/), `no service started:\n${text}`);
+      assert.ok(started(/downstream\.js/), `no downstream:\n${text}`);
+      await new Promise((r) => setTimeout(r, 1000)); // and under load
+      pids = descendants(child.pid);
+      const postgres = pids.filter((p) => p.ppid === child.pid && /postgres -D/.test(p.cmd));
+      assert.equal(postgres.length, 1, `one postgres:\n${JSON.stringify(pids)}`);
+      child.kill('SIGTERM');
+      const { code } = await closed;
+      assert.equal(code, 143, text);
+      const gone = Date.now() + 20000;
+      let left = pids;
+      while (Date.now() < gone && left.length) {
+        left = pids.filter((p) => alive(p.pid));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(left, [], 'everything the run started is gone');
+      const dataDir = /postgres -D (\S+)/.exec(postgres[0].cmd)[1];
+      assert.equal(fs.existsSync(dataDir), false, "the cluster's directory is removed");
+    } finally {
+      child.kill('SIGKILL');
       fs.rmSync(out, { recursive: true, force: true });
     }
   });

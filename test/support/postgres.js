@@ -93,16 +93,28 @@ async function canQuery(connectionString) {
   }
 }
 
+// Whether `pid` still runs (an exited child that nobody reaped yet is a zombie: it does not).
+function running(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 // Start a cluster from the template; if that fails, drop the template and start from a fresh
 // initdb once (a template left broken by an interrupted run must not break every later run).
-async function startPostgres() {
+// `logStatements: false` leaves statements out of the server's log (tests read it to see the SQL
+// comments that reached the server; a benchmark would pay a log line per query).
+async function startPostgres({ logStatements = true } = {}) {
   const binDir = findBinDir();
   const identity = serverIdentity();
   const env = { PATH: process.env.PATH, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
   let template = await templateDataDir(binDir, identity, env);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startCluster(binDir, identity, env, template);
+      return await startCluster(binDir, identity, env, template, logStatements);
     } catch (err) {
       if (attempt >= 3) throw err;
       if (err.portInUse) continue; // the random port was taken meanwhile: try another
@@ -114,7 +126,7 @@ async function startPostgres() {
   }
 }
 
-async function startCluster(binDir, identity, env, template) {
+async function startCluster(binDir, identity, env, template, logStatements) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-pg-'));
   if (identity.uid !== undefined) fs.chownSync(dir, identity.uid, identity.gid);
   const dataDir = path.join(dir, 'data');
@@ -153,7 +165,7 @@ async function startCluster(binDir, identity, env, template) {
       '-D', dataDir, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1',
       '-c', `unix_socket_directories=${dir}`,
-      '-c', 'log_statement=all',
+      '-c', `log_statement=${logStatements ? 'all' : 'none'}`,
       '-c', 'logging_collector=off',
       '-c', 'log_destination=stderr',
       '-c', 'log_line_prefix=%m [%p] ',
@@ -165,9 +177,16 @@ async function startCluster(binDir, identity, env, template) {
     ], { ...identity, env, stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     // If the test process dies without calling stop(), take the server down with it.
+    // Exit handlers run no event loop: wait for the server here (at most 5 s), so that removing
+    // its directory does not race with its last writes.
     const onProcessExit = () => {
-      if (!exited) child.kill('SIGQUIT'); // immediate shutdown: we are exiting too
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!exited) {
+        child.kill('SIGQUIT'); // immediate shutdown: we are exiting too
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        const until = Date.now() + 5000;
+        while (Date.now() < until && running(child.pid)) Atomics.wait(pause, 0, 0, 20);
+      }
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     };
     process.once('exit', onProcessExit);
     exitPromise = new Promise((resolve) => {
