@@ -40,6 +40,7 @@ const currentRuntime = () => {
 const { runOne } = require('../lib/execute.js');
 const { summarizeRuntime, consoleSummary, markdown, chartSvg, readmeTable } = require('./report.js');
 const { spread } = require('../lib/stats.js');
+const { fillReadme } = require('../lib/readme.js');
 
 const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
 const log = (msg) => process.stderr.write(`${msg}\n`);
@@ -129,27 +130,12 @@ async function benchRuntime(runtime, opts, reps) {
   return { raw, loads, summary: summarizeRuntime(runtime, raw, loads) };
 }
 
-const README = path.join(__dirname, '..', '..', 'README.md');
-const START = '<!-- bench:peers:start -->';
-const END = '<!-- bench:peers:end -->';
-
 function write(out, data) {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
   fs.writeFileSync(path.join(out, 'chart.svg'), `${chartSvg(data)}\n`);
-  if (!data.meta.partial) fillReadme(out, data);
-}
-
-// The README's table, between its markers, from a complete run written to the default place.
-function fillReadme(out, data) {
-  if (path.resolve(out) !== __dirname || !fs.existsSync(README)) return false;
-  const text = fs.readFileSync(README, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a < 0 || b < a) return false;
-  fs.writeFileSync(README, `${text.slice(0, a + START.length)}\n${readmeTable(data)}\n${text.slice(b)}`);
-  return true;
+  if (!data.meta.partial) fillReadme('peers', out, __dirname, readmeTable(data));
 }
 
 function render(out) {
@@ -213,7 +199,9 @@ async function main() {
   if (runtimes.some((rt) => rt.summary.errors.length)) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err && err.stack ? err.stack : err);
+    process.exit(1);
+  });
+}

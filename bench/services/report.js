@@ -135,6 +135,22 @@ function readmeTable(data) {
   return mdTable(['server CPU per request, ctxframe register ÷ built-in', ...rts.map(short)], rows);
 }
 
+// README's block: what was measured, when, where and at what load, then readmeTable().
+function readmeCaption(data) {
+  const m = data.meta;
+  const load = m.loadDuring ? `${f2(m.loadDuring.min)}–${f2(m.loadDuring.max)}` : m.loadStart.join('/');
+  return [
+    `Server CPU per request of a Fastify 5 + pg + fetch + pino service, \`-r ctxframe/register\` ÷ the built-in ` +
+    `under the same agent (below 1 is cheaper; median (min–max) of ${m.reps} interleaved repetitions, each variant ` +
+    `in its own process). Measured ${m.date.slice(0, 10)} on ${m.machine}, 1-minute load average ${load}` +
+    `${m.loadDuring && m.loadDuring.max > 2.5 ? ' (above 2.5 on 2 cores: noisy)' : ''}; ✓/✗: the goal ` +
+    `(≤ ${GOAL_AGENT_FRAME} for an agent on a frame runtime, ≤ ${GOAL_ANYWHERE} otherwise). The noise row is the ` +
+    'no-agent built-in against itself: a ratio inside its spread is no difference.',
+    '',
+    readmeTable(data),
+  ].join('\n');
+}
+
 function markdown(data) {
   const m = data.meta;
   const out = [
@@ -175,4 +191,4 @@ function markdown(data) {
   return out.join('\n');
 }
 
-module.exports = { summarizeRuntime, consoleSummary, markdown, readmeTable, GOAL_AGENT_FRAME, GOAL_ANYWHERE };
+module.exports = { summarizeRuntime, consoleSummary, markdown, readmeTable, readmeCaption, GOAL_AGENT_FRAME, GOAL_ANYWHERE };

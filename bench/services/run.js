@@ -32,7 +32,8 @@
 //                         on 2 cores the peers' core is the bottleneck and the server is not
 //                         saturated, so its CPU per request includes a wake-up per request
 //   --out DIR             where results.json / results.md go (default bench/services)
-//   --render              rewrite results.md from DIR/results.json (measures nothing)
+//   --render              rewrite results.md (and README's table, for the default DIR) from
+//                         DIR/results.json (measures nothing)
 //
 // Per runtime and repetition every variant runs in its own fresh process, one after another
 // (interleaved; the order of built-in and register alternates between repetitions): per agent
@@ -49,7 +50,8 @@ const { load, lineReader } = require('../lib/execute.js');
 const { parseResult } = require('../lib/child.js');
 const { spread } = require('../lib/stats.js');
 const { AGENTS, flagsFor } = require('./agents.js');
-const { summarizeRuntime, consoleSummary, markdown } = require('./report.js');
+const { summarizeRuntime, consoleSummary, markdown, readmeCaption } = require('./report.js');
+const { fillReadme } = require('../lib/readme.js');
 const { readProfile } = require('./profile.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -290,10 +292,13 @@ async function benchRuntime(runtime, opts, env) {
   return { raw, loads, summary: summarizeRuntime(runtime, raw, loads) };
 }
 
+// results.json and results.md in `out`; README's table too when a complete run is written to the
+// default place (bench/services).
 function write(out, data) {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(data, null, 1)}\n`);
   fs.writeFileSync(path.join(out, 'results.md'), `${markdown(data)}\n`);
+  if (!data.meta.partial) fillReadme('services', out, __dirname, readmeCaption(data));
 }
 
 async function main() {

@@ -12,7 +12,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { summarizeProfile, packageOf } = require('../../bench/services/profile.js');
-const { summarizeRuntime } = require('../../bench/services/report.js');
+const { summarizeRuntime, readmeCaption } = require('../../bench/services/report.js');
+const { fillReadme } = require('../../bench/lib/readme.js');
 const { parseArgs, variantsFor } = require('../../bench/services/run.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -154,6 +155,34 @@ describe('bench:services harness', function () {
     assert.equal(packageOf('node:internal/http', 'x'), 'node (internal JS)');
     assert.equal(packageOf(file('node_modules/a/node_modules/pino/lib/x.js'), 'f'), 'pino');
     assert.equal(packageOf(file('bench/services/service.js'), 'f'), 'service (bench)');
+  });
+
+  it("fills README's table between its markers from a complete run written to bench/services only", function () {
+    const m = (cpu) => ({ metrics: { 'cpu µs/req': cpu, 'req/s': 1000 }, backend: 'frame' });
+    const raw = { 'none:builtin': [m(100), m(100)], 'none:register': [m(99), m(97)], 'none:builtin-again': [m(110), m(90)],
+      'otel:builtin': [m(200), m(210)], 'otel:register': [m(170), m(168)] };
+    const rt = { label: 'Node 24.21.0', expected: 'frame' };
+    rt.summary = summarizeRuntime(rt, raw, [0.5, 0.7]);
+    const data = { meta: { date: '2026-12-06T10:00:00.000Z', machine: '2 × test CPU', reps: 2, loadStart: [0.5, 0.5, 0.5], loadDuring: { min: 0.5, max: 0.7 } }, runtimes: [rt] };
+    const caption = readmeCaption(data);
+    assert.match(caption, /Measured 2026-12-06 on 2 × test CPU, 1-minute load average 0\.50–0\.70;/);
+    assert.match(caption, /\| OpenTelemetry SDK \+ auto-instrumentations \| 0\.825 \(0\.80–0\.85\) ✓ \|/);
+    assert.match(caption, /\| no agent \| 0\.980 \(0\.97–0\.99\) ✓ \|\n\| OpenTelemetry[^\n]*\n\| noise: no agent, built-in ÷ itself \| 1\.000 \(0\.90–1\.10\) \|$/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-readme-test-'));
+    try {
+      const readme = path.join(dir, 'README.md');
+      const text = 'intro\n<!-- bench:services:start -->\nold table\n<!-- bench:services:end -->\noutro\n';
+      fs.writeFileSync(readme, text);
+      const home = path.join(ROOT, 'bench', 'services');
+      assert.equal(fillReadme('services', dir, home, caption, readme), false, 'a run written elsewhere');
+      assert.equal(fs.readFileSync(readme, 'utf8'), text);
+      assert.equal(fillReadme('peers', home, home, caption, readme), false, 'no markers of that name');
+      assert.equal(fillReadme('services', home, home, caption, readme), true);
+      assert.equal(fs.readFileSync(readme, 'utf8'),
+        `intro\n<!-- bench:services:start -->\n${caption}\n<!-- bench:services:end -->\noutro\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a run in which the broken variant was measured, and bad options', function () {
