@@ -98,26 +98,12 @@ class AsyncLocalStorage {
   }
 
   // run() where the carrier's value is reached only through the built-in's API (Deno): the
-  // built-in's own run() switches and puts the value back, so no call of ours stands between fn and
-  // the restore, where an exhausted stack could stop it. Only when fn wrote the carrier (an
-  // enterWith of any storage) is the value read before the built-in restores, to keep what fn
-  // entered for others.
+  // built-in's own run() switches and puts the value back (#viaBuiltinRun).
   #runViaApi(outer, inner, fn, args) {
     const restored = this.#restored(outer);
     if (restored !== outer) carrier.write(undefined, restored); // what the built-in puts back
-    const writes = carrier.writes;
-    let now = inner;
-    try {
-      return carrier.builtin.run(inner, () => {
-        try {
-          return ReflectApply(fn, null, args);
-        } finally {
-          if (carrier.writes !== writes) now = carrier.read();
-        }
-      });
-    } finally {
-      if (now !== inner) carrier.write(undefined, entriesWithEntryOf(now, this.#key, restored));
-    }
+    const key = this.#key;
+    return viaBuiltinRun(inner, fn, args, (now) => carrier.write(undefined, entriesWithEntryOf(now, key, restored)));
   }
 
   // run()'s way back when fn changed the entries, or a defaultValue makes
@@ -159,25 +145,17 @@ class AsyncLocalStorage {
     }
   }
 
-  // exit() where the carrier's value is reached only through the built-in's API (Deno): as
-  // #runViaApi, the built-in's own run() switches to the entries without this storage and puts the
-  // caller's back, so no call of ours stands between fn and the restore.
+  // exit() where the carrier's value is reached only through the built-in's API (Deno), as
+  // #runViaApi.
   #exitViaApi(outer, inner, fn, args) {
     const key = this.#key;
-    const writes = carrier.writes;
-    let now = inner;
     this.disable();
     try {
-      return carrier.builtin.run(inner, () => {
-        try {
-          return ReflectApply(fn, null, args);
-        } finally {
-          if (carrier.writes !== writes) now = carrier.read();
-        }
+      return viaBuiltinRun(inner, fn, args, (now) => {
+        carrier.write(undefined, hasEntry(now, key) ? now : entriesWithEntryOf(now, key, outer));
       });
     } finally {
       this.#enable();
-      if (now !== inner) carrier.write(undefined, hasEntry(now, key) ? now : entriesWithEntryOf(now, key, outer));
     }
   }
 
@@ -194,5 +172,25 @@ class AsyncLocalStorage {
 }
 
 const { getStore } = AsyncLocalStorage.prototype;
+
+// fn in `inner` through the built-in's own run(), which switches and puts the caller's value back
+// itself, so no call of ours stands between fn and the restore, where an exhausted stack could
+// stop it. Only when fn wrote the carrier (an enterWith of any storage) is the value read before
+// the built-in restores; `keep(now)` then writes what of it stays.
+function viaBuiltinRun(inner, fn, args, keep) {
+  const writes = carrier.writes;
+  let now = inner;
+  try {
+    return carrier.builtin.run(inner, () => {
+      try {
+        return ReflectApply(fn, null, args);
+      } finally {
+        if (carrier.writes !== writes) now = carrier.read();
+      }
+    });
+  } finally {
+    if (now !== inner) keep(now);
+  }
+}
 
 module.exports = AsyncLocalStorage;
