@@ -310,7 +310,7 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     return register(next, bound);
   }
 
-  return { maxBytes, produce, extend, merge, adopt, stage, stageField, commit, commitField, apply, boundOf, isProduced: (ctx) => boundOf(ctx) !== undefined };
+  return { maxBytes, produce, extend, merge, adopt, stage, stageField, stagedBound, commit, commitField, apply, boundOf, isProduced: (ctx) => boundOf(ctx) !== undefined };
 }
 
 // `new (class extends ReturnsItsArgument { #field })(obj)` installs #field on obj itself.
