@@ -32,6 +32,16 @@ const { isFinite: NumberIsFinite } = Number;
 function Pending() {}
 Pending.prototype = freeze(create(null));
 
+// The size bound of field `key` (a string) holding `value` when that is a string, a finite number,
+// a boolean or null — "key": plus the value plus a comma, the sums context-values.js makes
+// (stringBound(key) + 2 + the value's) — or -1 for any other value.
+function fieldBound(key, value) {
+  if (typeof value === 'string') return 6 * (key.length + value.length) + 6;
+  if (typeof value === 'number') return NumberIsFinite(value) ? 6 * key.length + 28 : -1;
+  if (typeof value === 'boolean') return 6 * key.length + 9;
+  return value === null ? 6 * key.length + 8 : -1;
+}
+
 class ContextScope {
   #ctx; // the current snapshot (frozen, produced by the context type)
   #parent; // null for a run()'s scope; the outer scope for a with() scope
@@ -129,31 +139,17 @@ class ContextScope {
       const own = owned[key]; // an owned field is a string: undefined means not owned
       if (own !== undefined && own !== value) return ContextScope.enrich(store, key, value, true);
     }
-    let added; // the field's bound: "key": plus the value, plus a comma (stringBound(key) + 2 + …)
-    switch (typeof value) {
-      case 'string':
-        added = 6 * (key.length + value.length) + 6;
-        break;
-      case 'boolean':
-        added = 6 * key.length + 9;
-        break;
-      case 'number':
-        if (!NumberIsFinite(value)) return ContextScope.enrich(store, key, value, true);
-        added = 6 * key.length + 28;
-        break;
-      default:
-        if (value !== null) return ContextScope.enrich(store, key, value, true);
-        added = 6 * key.length + 8;
-    }
-    if (key === '__proto__') return ContextScope.enrich(store, key, value, true);
+    const added = fieldBound(key, value);
+    if (added < 0 || key === '__proto__') return ContextScope.enrich(store, key, value, true);
     const values = scope.#values;
     let pending = scope.#pending;
     let bound;
     if (pending === null) {
       bound = values.boundOf(scope.#ctx) + added;
     } else {
-      const prev = pending[key];
-      bound = prev === undefined ? scope.#bound + added : scope.#bound + added - values.stagedBound(key, prev);
+      bound = scope.#bound + added;
+      const prev = pending[key]; // the pending field it replaces, if any
+      if (prev !== undefined) bound -= typeof prev === 'string' ? 6 * (key.length + prev.length) + 6 : values.stagedBound(key, prev);
     }
     if (bound > values.maxBytes) return ContextScope.enrich(store, key, value, true);
     if (pending === null) {

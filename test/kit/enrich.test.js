@@ -148,13 +148,13 @@ describe('kit/enrich: requestContext.enrich()', () => {
     const k = '\u0001'; // "\u0001": 8 bytes; a field costs ',' + key + ':' + value
     const num = -1.2345678901234567e-300;
     assert.equal(String(num).length, 24);
-    const cases = [
-      ['\u0001'.repeat(10), 17 + 10 + 62],
-      [num, 17 + 10 + 24],
-      [false, 17 + 10 + 5],
+    const cases = [ // [value, maxBytes that fits it exactly, a smaller value to replace]
+      ['\u0001'.repeat(10), 17 + 10 + 62, '\u0001'.repeat(9)],
+      [num, 17 + 10 + 24, false],
+      [false, 17 + 10 + 5, null],
       [null, 17 + 10 + 4],
     ];
-    for (const [value, maxBytes] of cases) {
+    for (const [value, maxBytes, smaller] of cases) {
       const T = createContext({ name: 'Edge', maxBytes });
       T.run({ requestId: 's' }, () => { // {"requestId":"s"}: 17 bytes
         T.enrich(k, value);
@@ -162,12 +162,17 @@ describe('kit/enrich: requestContext.enrich()', () => {
         T.enrich(k, value); // the same field again: counted once
         assert.deepEqual(T.current(), { requestId: 's', [k]: value });
       });
-      T.run({ requestId: 'ss' }, () => { // one byte more
-        T.enrich('a', 1); // a pending field, so the refusal below is checked against it
-        T.enrich('a', undefined);
+      T.run({ requestId: 'ss' }, () => { // one byte more: refused, nothing changes
         assert.throws(() => T.enrich(k, value), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' }, String(value));
         assert.equal(T.get(k), undefined);
         assert.deepEqual(T.current(), { requestId: 'ss' });
+      });
+      if (smaller === undefined) continue;
+      T.run({ requestId: 'ss' }, () => { // replacing a pending field: its bound is given back exactly
+        T.enrich(k, smaller);
+        assert.throws(() => T.enrich(k, value), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' }, String(value));
+        assert.equal(T.get(k), smaller);
+        assert.deepEqual(T.current(), { requestId: 'ss', [k]: smaller });
       });
     }
   });
@@ -180,8 +185,11 @@ describe('kit/enrich: requestContext.enrich()', () => {
         T.enrich(key, 'y'); // replaces the pending field (not Object.prototype's)
         assert.equal(T.get(key), 'y');
       }
+      T.enrich({ toString: 'z', isPrototypeOf: 'p' }); // the object form, over a pending field and a new one
+      assert.equal(T.get('toString'), 'z');
+      T.enrich({ toString: 'y' });
       const ctx = T.current();
-      assert.deepEqual(Object.keys(ctx), ['requestId', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']);
+      assert.deepEqual(Object.keys(ctx), ['requestId', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf']);
       assert.equal(Object.getPrototypeOf(ctx), Object.prototype);
       assert.equal(ctx.__proto__, 'y'); // eslint-disable-line no-proto
       assert.equal(JSON.parse(JSON.stringify(ctx)).valueOf, 'y');
