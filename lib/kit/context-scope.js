@@ -74,7 +74,10 @@ class ContextScope {
     if (typeof store !== 'object' || store === null || !(#ctx in store)) return store[field];
     if (store.#parent === null) {
       const pending = store.#pending;
-      if (pending !== null && hasOwn(pending, field)) return pending[field];
+      if (pending !== null) {
+        const value = pending[field]; // own fields only (Pending); undefined: absent, or a removal
+        if (value !== undefined || field in pending) return value;
+      }
       return store.#ctx[field];
     }
     return store.#refresh()[field];
