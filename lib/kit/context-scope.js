@@ -22,7 +22,25 @@
 // A store someone put into the storage directly (not a scope) is read as the context itself,
 // as before scopes existed; it cannot be enriched.
 
-const { keys: objectKeys, hasOwn } = Object;
+const { keys: objectKeys, hasOwn, freeze, create } = Object;
+const { isFinite: NumberIsFinite } = Number;
+
+// enrich()'s pending fields: own properties only, on an object whose prototype chain holds
+// nothing (a frozen empty object with no prototype), so `pending[key] !== undefined` means "a
+// pending field" without a hasOwn call, and Object.prototype's names are ordinary fields. Made
+// by a constructor rather than Object.create(null), which would start in dictionary mode.
+function Pending() {}
+Pending.prototype = freeze(create(null));
+
+// The size bound of field `key` (a string) holding `value` when that is a string, a finite number,
+// a boolean or null — "key": plus the value plus a comma, the sums context-values.js makes
+// (stringBound(key) + 2 + the value's) — or -1 for any other value.
+function fieldBound(key, value) {
+  if (typeof value === 'string') return 6 * (key.length + value.length) + 6;
+  if (typeof value === 'number') return NumberIsFinite(value) ? 6 * key.length + 28 : -1;
+  if (typeof value === 'boolean') return 6 * key.length + 9;
+  return value === null ? 6 * key.length + 8 : -1;
+}
 
 class ContextScope {
   #ctx; // the current snapshot (frozen, produced by the context type)
@@ -56,7 +74,10 @@ class ContextScope {
     if (typeof store !== 'object' || store === null || !(#ctx in store)) return store[field];
     if (store.#parent === null) {
       const pending = store.#pending;
-      if (pending !== null && hasOwn(pending, field)) return pending[field];
+      if (pending !== null) {
+        const value = pending[field]; // own fields only (Pending); undefined: absent, or a removal
+        if (value !== undefined || field in pending) return value;
+      }
       return store.#ctx[field];
     }
     return store.#refresh()[field];
@@ -91,7 +112,7 @@ class ContextScope {
     const added = oneField ? values.stageField(partial, value, scope.#owned, pending)
       : values.stage(partial, scope.#owned, pending);
     if (pending === null) {
-      pending = {};
+      pending = new Pending();
       scope.#bound = values.boundOf(scope.#ctx);
     }
     const bound = scope.#bound + added;
@@ -105,6 +126,41 @@ class ContextScope {
     const next = values.apply(scope.#ctx, oneField ? values.commitField(copy, partial) : values.commit(copy), bound);
     scope.#ctx = next;
     scope.#pending = null;
+  }
+
+  // enrich(key, value) (`key` a string): a string, boolean, finite number or null value is checked
+  // by its type and adds a bound known from its length alone (context-values.js), so it is written
+  // straight into the pending fields when the whole bound stays within maxBytes. Anything else — a
+  // removal (undefined), an object or array (the JSON-safety walker), a value that cannot be a
+  // field, "__proto__", an ingress-owned field given another value, a bound past maxBytes (measured
+  // exactly, or refused) — takes enrich()'s general path, which makes the same checks in full.
+  static enrichField(store, key, value) {
+    let scope = store;
+    while (scope.#parent !== null) scope = scope.#parent;
+    const owned = scope.#owned;
+    if (owned !== null) {
+      const own = owned[key]; // an owned field is a string: undefined means not owned
+      if (own !== undefined && own !== value) return ContextScope.enrich(store, key, value, true);
+    }
+    const added = fieldBound(key, value);
+    if (added < 0 || key === '__proto__') return ContextScope.enrich(store, key, value, true);
+    const values = scope.#values;
+    let pending = scope.#pending;
+    let bound;
+    if (pending === null) {
+      bound = values.boundOf(scope.#ctx) + added;
+    } else {
+      bound = scope.#bound + added;
+      const prev = pending[key]; // the pending field it replaces, if any
+      if (prev !== undefined) bound -= typeof prev === 'string' ? 6 * (key.length + prev.length) + 6 : values.stagedBound(key, prev);
+    }
+    if (bound > values.maxBytes) return ContextScope.enrich(store, key, value, true);
+    if (pending === null) {
+      pending = new Pending();
+      scope.#pending = pending;
+    }
+    pending[key] = value;
+    scope.#bound = bound;
   }
 
   // Ingress: the request's snapshot once resolve() ran (made from the one the scope started with).

@@ -187,7 +187,9 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
         if (desc === undefined) continue;
         if (!('value' in desc)) throw invalid(fieldPath('partial', key), 'accessor property (getter/setter)');
         let value = desc.value;
-        if (owned !== null && hasOwn(owned, key) && owned[key] !== value) {
+        // An owned field is never undefined; hasOwn only for a name Object.prototype also has.
+        const own = owned === null ? undefined : owned[key];
+        if (own !== undefined && own !== value && hasOwn(owned, key)) {
           throw invalid(`ctx.${key}`, 'set by the ingress for this request; enrich() cannot change it');
         }
         switch (typeof value) {
@@ -211,7 +213,8 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
               bound += stringBound(key) + 2 + exactBytes(value);
             }
         }
-        if (pending !== null && hasOwn(pending, key)) bound -= stagedBound(key, pending[key]);
+        // `pending` has an empty prototype chain (context-scope.js): a value there is its own.
+        if (pending !== null && pending[key] !== undefined) bound -= stagedBound(key, pending[key]);
         out[n++] = key;
         out[n++] = value;
       }
@@ -310,7 +313,7 @@ function createContextValues({ name, maxBytes, copyDeep, invalid, tooLarge }) {
     return register(next, bound);
   }
 
-  return { maxBytes, produce, extend, merge, adopt, stage, stageField, commit, commitField, apply, boundOf, isProduced: (ctx) => boundOf(ctx) !== undefined };
+  return { maxBytes, produce, extend, merge, adopt, stage, stageField, stagedBound, commit, commitField, apply, boundOf, isProduced: (ctx) => boundOf(ctx) !== undefined };
 }
 
 // `new (class extends ReturnsItsArgument { #field })(obj)` installs #field on obj itself.

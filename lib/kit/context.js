@@ -13,7 +13,7 @@ const { contextMissing } = require('../channels.js');
 const { createContextValues, byType } = require('./context-values.js');
 const { ContextScope } = require('./context-scope.js');
 
-const { read: readStore, field: readField, root: rootScope, child: childScope, enrich: enrichScope, isScope } = ContextScope;
+const { read: readStore, field: readField, root: rootScope, child: childScope, enrich: enrichScope, enrichField, isScope } = ContextScope;
 
 const DEFAULT_MAX_BYTES = 8192;
 
@@ -115,13 +115,17 @@ function createContext(options) {
     // (the new snapshot is made when the context is next read as a whole: context-scope.js).
     // enrich(field, value) adds one field by name (the cheapest form: nothing to inspect but the value).
     enrich(partial, value) {
-      const oneField = typeof partial === 'string' && arguments.length > 1;
       const store = storage.getStore();
-      if (store === undefined || !isScope(store)) {
-        if (!oneField) checkPartial(partial, name);
+      if (typeof partial === 'string' && arguments.length > 1) {
+        if (!isScope(store)) throw noContext(`${name}.enrich()`, contextType.enrich, 'enrich()');
+        enrichField(store, partial, value);
+        return undefined;
+      }
+      if (!isScope(store)) {
+        checkPartial(partial, name);
         throw noContext(`${name}.enrich()`, contextType.enrich, 'enrich()');
       }
-      enrichScope(store, partial, value, oneField);
+      enrichScope(store, partial, value, false);
       return undefined;
     },
     // One run() of a shallow copy: the outer context's fields are shared (already checked and

@@ -129,6 +129,70 @@ describe('kit/enrich: requestContext.enrich()', () => {
       assert.deepEqual(Small.current(), now); // a refused enrichment changes nothing
       for (let i = 0; i < 1000; i++) Small.enrich('userId', `u-${i}`); // rewriting one field never grows it
       assert.equal(Small.current().userId, 'u-999');
+      assert.equal(now.userId, 'u-2'); // a snapshot taken before keeps what it had
+      const flags = [true, false, null, 3.5, 'on'];
+      for (const flag of flags) {
+        const snap = Small.current();
+        Small.enrich('flag', flag);
+        assert.equal(snap.flag, flags[flags.indexOf(flag) - 1]); // what was read before, unchanged
+        assert.equal(Small.get('flag'), flag);
+        assert.equal(Small.current().flag, flag);
+      }
+    });
+  });
+
+  it('enrich(field, value) with a string, number, boolean or null holds maxBytes to the byte', () => {
+    // A control character and a 24-character number are as long in JSON as their size bounds
+    // (6 bytes a code unit, 24 a number), so here the cheap bound is the exact size: a field that
+    // brings the context to maxBytes is kept, one a byte larger is refused and changes nothing.
+    const k = '\u0001'; // "\u0001": 8 bytes; a field costs ',' + key + ':' + value
+    const num = -1.2345678901234567e-300;
+    assert.equal(String(num).length, 24);
+    const cases = [ // [value, maxBytes that fits it exactly, a smaller value to replace]
+      ['\u0001'.repeat(10), 17 + 10 + 62, '\u0001'.repeat(9)],
+      [num, 17 + 10 + 24, false],
+      [false, 17 + 10 + 5, null],
+      [null, 17 + 10 + 4],
+    ];
+    for (const [value, maxBytes, smaller] of cases) {
+      const T = createContext({ name: 'Edge', maxBytes });
+      T.run({ requestId: 's' }, () => { // {"requestId":"s"}: 17 bytes
+        T.enrich(k, value);
+        assert.equal(Buffer.byteLength(JSON.stringify(T.current())), maxBytes);
+        T.enrich(k, value); // the same field again: counted once
+        assert.deepEqual(T.current(), { requestId: 's', [k]: value });
+      });
+      T.run({ requestId: 'ss' }, () => { // one byte more: refused, nothing changes
+        assert.throws(() => T.enrich(k, value), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' }, String(value));
+        assert.equal(T.get(k), undefined);
+        assert.deepEqual(T.current(), { requestId: 'ss' });
+      });
+      if (smaller === undefined) continue;
+      T.run({ requestId: 'ss' }, () => { // replacing a pending field: its bound is given back exactly
+        T.enrich(k, smaller);
+        assert.throws(() => T.enrich(k, value), { code: 'CTXFRAME_CONTEXT_TOO_LARGE' }, String(value));
+        assert.equal(T.get(k), smaller);
+        assert.deepEqual(T.current(), { requestId: 'ss', [k]: smaller });
+      });
+    }
+  });
+
+  it("enrich(field, value): Object.prototype's names are ordinary fields", () => {
+    const T = createContext({ name: 'Names', maxBytes: 256 });
+    T.run({ requestId: 's' }, () => {
+      for (const key of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
+        T.enrich(key, 'x');
+        T.enrich(key, 'y'); // replaces the pending field (not Object.prototype's)
+        assert.equal(T.get(key), 'y');
+      }
+      T.enrich({ toString: 'z', isPrototypeOf: 'p' }); // the object form, over a pending field and a new one
+      assert.equal(T.get('toString'), 'z');
+      T.enrich({ toString: 'y' });
+      const ctx = T.current();
+      assert.deepEqual(Object.keys(ctx), ['requestId', 'toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf']);
+      assert.equal(Object.getPrototypeOf(ctx), Object.prototype);
+      assert.equal(ctx.__proto__, 'y'); // eslint-disable-line no-proto
+      assert.equal(JSON.parse(JSON.stringify(ctx)).valueOf, 'y');
     });
   });
 
@@ -382,6 +446,8 @@ describe('kit/enrich on real servers', () => {
       assert.throws(() => requestContext.enrich('requestId', 'spoofed'), { code: 'CTXFRAME_INVALID_CONTEXT', message: /ctx\.requestId/ });
       assert.throws(() => requestContext.enrich('traceId', undefined), { code: 'CTXFRAME_INVALID_CONTEXT' });
       requestContext.enrich({ requestId: requestContext.get('requestId'), tenantId: 'late-tenant' }); // unchanged: allowed
+      requestContext.enrich('requestId', requestContext.get('requestId')); // unchanged: allowed
+      assert.throws(() => requestContext.enrich('spanId', '0'.repeat(16)), { code: 'CTXFRAME_INVALID_CONTEXT', message: /ctx\.spanId/ });
       res.end(JSON.stringify(requestContext.current()));
     }, { onRequestEnd: (s) => ends.push(s) }));
     const url = await listen(server);
