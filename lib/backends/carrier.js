@@ -85,7 +85,7 @@ class AsyncLocalStorage {
     if (ObjectIs(store, prior) && !overridden) return ReflectApply(fn, null, args);
     if (!this.#enabled) this.#enable();
     const inner = entriesWithAt(outer, at, key, store, anyDisabled());
-    if (carrier.viaApi) return this.#runViaApi(outer, inner, fn, args);
+    if (carrier.viaApi) return this.#viaApi(outer, inner, false, fn, args);
     carrier.write(resource, inner);
     try {
       return ReflectApply(fn, null, args);
@@ -97,13 +97,32 @@ class AsyncLocalStorage {
     }
   }
 
-  // run() where the carrier's value is reached only through the built-in's API (Deno): the
-  // built-in's own run() switches and puts the value back (#viaBuiltinRun).
-  #runViaApi(outer, inner, fn, args) {
-    const restored = this.#restored(outer);
-    if (restored !== outer) carrier.write(undefined, restored); // what the built-in puts back
-    const key = this.#key;
-    return viaBuiltinRun(inner, fn, args, (now) => carrier.write(undefined, entriesWithEntryOf(now, key, restored)));
+  // run() and exit() where the carrier's value is reached only through the built-in's API (Deno):
+  // fn runs in `inner` through the built-in's own run(), which switches and puts the caller's value
+  // back itself, so no call of ours stands between fn and the restore, where an exhausted stack
+  // could stop it (and no frame of ours more than the other path's: Deno's stack holds 1,000
+  // nested run()s with little to spare). Only when fn wrote the carrier (an enterWith of any
+  // storage) is the value read before the built-in restores, to keep what fn entered for others,
+  // with this storage's entry from `outer`, or (`exiting`) the one fn entered for it itself.
+  #viaApi(outer, inner, exiting, fn, args) {
+    const base = exiting ? outer : this.#restored(outer);
+    if (base !== outer) carrier.write(undefined, base); // what the built-in puts back
+    const writes = carrier.writes;
+    let now = inner;
+    try {
+      return carrier.builtin.run(inner, () => {
+        try {
+          return ReflectApply(fn, null, args);
+        } finally {
+          if (carrier.writes !== writes) now = carrier.read();
+        }
+      });
+    } finally {
+      if (now !== inner) {
+        const key = this.#key;
+        carrier.write(undefined, exiting && hasEntry(now, key) ? now : entriesWithEntryOf(now, key, base));
+      }
+    }
   }
 
   // run()'s way back when fn changed the entries, or a defaultValue makes
@@ -127,8 +146,14 @@ class AsyncLocalStorage {
     const resource = executionAsyncResource();
     const outer = carrier.read(resource);
     const inner = outer === undefined ? undefined : entriesWithout(outer, key);
-    if (inner !== undefined && carrier.viaApi) return this.#exitViaApi(outer, inner, fn, args);
     this.disable();
+    if (inner !== undefined && carrier.viaApi) {
+      try {
+        return this.#viaApi(outer, inner, true, fn, args);
+      } finally {
+        this.#enable();
+      }
+    }
     try {
       if (inner !== undefined) carrier.write(resource, inner);
       return ReflectApply(fn, null, args);
@@ -145,20 +170,6 @@ class AsyncLocalStorage {
     }
   }
 
-  // exit() where the carrier's value is reached only through the built-in's API (Deno), as
-  // #runViaApi.
-  #exitViaApi(outer, inner, fn, args) {
-    const key = this.#key;
-    this.disable();
-    try {
-      return viaBuiltinRun(inner, fn, args, (now) => {
-        carrier.write(undefined, hasEntry(now, key) ? now : entriesWithEntryOf(now, key, outer));
-      });
-    } finally {
-      this.#enable();
-    }
-  }
-
   disable() {
     if (this.#enabled) {
       setDisabled(this.#key, true); // first: a call stopped before it changes nothing
@@ -172,25 +183,5 @@ class AsyncLocalStorage {
 }
 
 const { getStore } = AsyncLocalStorage.prototype;
-
-// fn in `inner` through the built-in's own run(), which switches and puts the caller's value back
-// itself, so no call of ours stands between fn and the restore, where an exhausted stack could
-// stop it. Only when fn wrote the carrier (an enterWith of any storage) is the value read before
-// the built-in restores; `keep(now)` then writes what of it stays.
-function viaBuiltinRun(inner, fn, args, keep) {
-  const writes = carrier.writes;
-  let now = inner;
-  try {
-    return carrier.builtin.run(inner, () => {
-      try {
-        return ReflectApply(fn, null, args);
-      } finally {
-        if (carrier.writes !== writes) now = carrier.read();
-      }
-    });
-  } finally {
-    if (now !== inner) keep(now);
-  }
-}
 
 module.exports = AsyncLocalStorage;
