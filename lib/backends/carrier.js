@@ -133,10 +133,11 @@ class AsyncLocalStorage {
       entriesWithEntryOf(now, this.#key, restored));
   }
 
-  // As the built-in's exit(): disabled while fn runs, enabled again after. Everything that needs a
-  // call is done before the storage is disabled or after it is enabled again where it can, so that
-  // a stack exhausted inside fn or around the call of it leaves the storage as it was (the
-  // built-in's own exit() on Node 20 and 22 can stay disabled for good then).
+  // As the built-in's exit(): disabled while fn runs, enabled again after. The entries without
+  // this storage are made before it is disabled, so a call stopped there changes nothing. The way
+  // back still makes calls (enable, read, write): a stack exhausted inside fn can stop them, and
+  // then a level of a nested exit() recursion reads a wrong store, depending on the V8 tier
+  // running this (the built-in's own exit() on Node 20 and 22 can stay disabled for good then).
   exit(fn, ...args) {
     if (typeof fn !== 'function') return applyNotCallable(fn, args);
     if (!this.#enabled) return ReflectApply(fn, null, args);
