@@ -152,7 +152,10 @@ class ContextScope {
     } else {
       bound = scope.#bound + added;
       const prev = pending[key]; // the pending field it replaces, if any
-      if (prev !== undefined) bound -= typeof prev === 'string' ? 6 * (key.length + prev.length) + 6 : values.stagedBound(key, prev);
+      if (prev !== undefined) {
+        const was = fieldBound(key, prev); // what it added, when a scalar (stagedBound's sums)
+        bound -= was >= 0 ? was : values.stagedBound(key, prev);
+      }
     }
     if (bound > values.maxBytes) return ContextScope.enrich(store, key, value, true);
     if (pending === null) {

@@ -14,6 +14,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { summarizeProfile, packageOf } = require('../../bench/services/profile.js');
 const { summarizeRuntime, readmeCaption } = require('../../bench/services/report.js');
 const { fillReadme } = require('../../bench/lib/readme.js');
+const { running } = require('../support/postgres.js');
 const { parseArgs, variantsFor } = require('../../bench/services/run.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,15 +39,6 @@ function descendants(pid) {
     for (const p of all) if (p.ppid === parent) { found.push(p); queue.push(p.pid); }
   }
   return found;
-}
-
-function alive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('bench:services harness', function () {
@@ -122,7 +114,7 @@ describe('bench:services harness', function () {
       const gone = Date.now() + 20000;
       let left = pids;
       while (Date.now() < gone && left.length) {
-        left = pids.filter((p) => alive(p.pid));
+        left = pids.filter((p) => running(p.pid));
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.deepEqual(left, [], 'everything the run started is gone');

@@ -218,4 +218,4 @@ async function startCluster(binDir, identity, env, template, logStatements) {
   }
 }
 
-module.exports = { startPostgres };
+module.exports = { startPostgres, running };
