@@ -61,11 +61,14 @@ function summarizeProfile(profile, window, requests) {
   return { requests, samples: sampled, totalUsPerReq: total / requests, packages: perRequest(packages, Infinity), functions: perRequest(functions, TOP_FUNCTIONS) };
 }
 
-// The one .cpuprofile a service wrote into dir, summarised; the directory is removed.
+// The .cpuprofile of the service's main thread in dir, summarised; the directory is removed. Node
+// names each CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile; other threads write their own (on
+// Node 20 and 22 the thread that runs an agent's module hooks: Sentry's `--import`), thread 0 is
+// the main one.
 function readProfile(dir, window, requests) {
   try {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length !== 1) throw new Error(`expected one CPU profile in ${dir}, found ${files.length}`);
+    const files = fs.readdirSync(dir).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    if (files.length !== 1) throw new Error(`expected one main-thread CPU profile in ${dir}, found ${files.length}: ${fs.readdirSync(dir).join(', ')}`);
     return summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')), window, requests);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

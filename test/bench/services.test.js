@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { summarizeProfile, packageOf } = require('../../bench/services/profile.js');
+const { summarizeProfile, packageOf, readProfile } = require('../../bench/services/profile.js');
 const { summarizeRuntime, readmeCaption } = require('../../bench/services/report.js');
 const { fillReadme } = require('../../bench/lib/readme.js');
 const { running } = require('../support/postgres.js');
@@ -147,6 +147,20 @@ describe('bench:services harness', function () {
     assert.equal(packageOf('node:internal/http', 'x'), 'node (internal JS)');
     assert.equal(packageOf(file('node_modules/a/node_modules/pino/lib/x.js'), 'f'), 'pino');
     assert.equal(packageOf(file('bench/services/service.js'), 'f'), 'service (bench)');
+  });
+
+  it("reads the main thread's profile when a service's other threads write their own", function () {
+    // Sentry's --import runs its module hooks on a thread of their own on Node 20 and 22.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-prof-'));
+    const one = (fn) => JSON.stringify({ nodes: [{ id: 1, callFrame: { functionName: fn, url: 'node:events', lineNumber: 0 } }], startTime: 0, samples: [1], timeDeltas: [100] });
+    fs.writeFileSync(path.join(dir, 'CPU.20261206.161037.31053.1.002.cpuprofile'), one('hooks'));
+    fs.writeFileSync(path.join(dir, 'CPU.20261206.161037.31053.0.001.cpuprofile'), one('main'));
+    const s = readProfile(dir, { fromUs: 0, toUs: 1000 }, 1);
+    assert.deepEqual(Object.keys(s.functions), ['node (internal JS): main node:events:1']);
+    assert.equal(fs.existsSync(dir), false);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-prof-'));
+    fs.writeFileSync(path.join(empty, 'CPU.20261206.161037.31053.1.002.cpuprofile'), one('hooks'));
+    assert.throws(() => readProfile(empty, { fromUs: 0, toUs: 1000 }, 1), /expected one main-thread CPU profile/);
   });
 
   it("fills README's table between its markers from a complete run written to bench/services only", function () {
