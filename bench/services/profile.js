@@ -62,9 +62,9 @@ function summarizeProfile(profile, window, requests) {
 }
 
 // The .cpuprofile of the service's main thread in dir, summarised; the directory is removed. Node
-// names each CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile; other threads write their own (on
-// Node 20 and 22 the thread that runs an agent's module hooks: Sentry's `--import`), thread 0 is
-// the main one.
+// names each CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile; other threads write their own
+// (the one that runs module hooks registered with module.register(): Sentry's `--import`);
+// thread 0 is the main one.
 function readProfile(dir, window, requests) {
   try {
     const files = fs.readdirSync(dir).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));

@@ -150,7 +150,7 @@ describe('bench:services harness', function () {
   });
 
   it("reads the main thread's profile when a service's other threads write their own", function () {
-    // Sentry's --import runs its module hooks on a thread of their own on Node 20 and 22.
+    // Sentry's --import registers module hooks, which Node runs on a thread of their own.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxframe-services-prof-'));
     const one = (fn) => JSON.stringify({ nodes: [{ id: 1, callFrame: { functionName: fn, url: 'node:events', lineNumber: 0 } }], startTime: 0, samples: [1], timeDeltas: [100] });
     fs.writeFileSync(path.join(dir, 'CPU.20261206.161037.31053.1.002.cpuprofile'), one('hooks'));
