@@ -67,8 +67,9 @@ function summarizeProfile(profile, window, requests) {
 // thread 0 is the main one.
 function readProfile(dir, window, requests) {
   try {
-    const files = fs.readdirSync(dir).filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-    if (files.length !== 1) throw new Error(`expected one main-thread CPU profile in ${dir}, found ${files.length}: ${fs.readdirSync(dir).join(', ')}`);
+    const all = fs.readdirSync(dir);
+    const files = all.filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    if (files.length !== 1) throw new Error(`expected one main-thread CPU profile in ${dir}, found ${files.length}: ${all.join(', ')}`);
     return summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')), window, requests);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
