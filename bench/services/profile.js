@@ -2,8 +2,9 @@
 // Owns: the services benchmark's profiles — a V8 CPU profile (`node --cpu-prof`, written when the
 // service exits) cut to the measured window and summarised as self time per request, by package
 // (an npm package, ctxframe itself, the benchmark's service, Node's own JavaScript, or V8/native
-// work such as "(garbage collector)") and by function. run.js --profile starts every service with
-// --cpu-prof; results.md then sets built-in and register side by side per agent.
+// work such as "(garbage collector)") and by function, and the part of it that is async context
+// work (context()). run.js --profile starts every service with --cpu-prof; results.md then sets
+// built-in and register side by side per agent.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -27,6 +28,18 @@ function packageOf(url, functionName) {
   return file;
 }
 
+// Node's own async-context machinery, by the module a function is in: AsyncLocalStorage
+// (internal/async_local_storage/*), AsyncContextFrame, and async_hooks (node:async_hooks and
+// internal/async_hooks: AsyncResource, executionAsyncResource(), the init/before/after and promise
+// hooks that propagate a built-in storage on async_hooks runtimes).
+const NODE_CONTEXT = /^node:(internal\/)?(async_hooks|async_context_frame|async_local_storage\/.*)$/;
+
+// Which async-context work a frame's self time is, or null: 'ctxframe' (its own lib/) or 'node'.
+function context(pkg, url) {
+  if (pkg === 'ctxframe') return 'ctxframe';
+  return NODE_CONTEXT.test(url) ? 'node' : null;
+}
+
 // profile: V8's .cpuprofile; window: { fromUs, toUs } on its clock; requests in that window.
 function summarizeProfile(profile, window, requests) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -45,6 +58,7 @@ function summarizeProfile(profile, window, requests) {
   if (!sampled) throw new Error('the CPU profile has no sample in the measured window');
   const packages = {};
   const functions = {};
+  const ctx = { ctxframe: 0, node: 0 };
   let total = 0;
   for (const [id, us] of self) {
     const { callFrame } = byId.get(id);
@@ -53,12 +67,19 @@ function summarizeProfile(profile, window, requests) {
     const where = callFrame.url ? ` ${path.basename(callFrame.url)}:${callFrame.lineNumber + 1}` : '';
     const fn = `${pkg}: ${callFrame.functionName || '(anonymous)'}${where}`;
     packages[pkg] = (packages[pkg] || 0) + us;
+    const kind = context(pkg, callFrame.url);
+    if (kind !== null) ctx[kind] += us;
     functions[fn] = (functions[fn] || 0) + us;
     total += us;
   }
   const perRequest = (o, top) => Object.fromEntries(Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([k, us]) => [k, Math.round((us / requests) * 100) / 100]));
-  return { requests, samples: sampled, totalUsPerReq: total / requests, packages: perRequest(packages, Infinity), functions: perRequest(functions, TOP_FUNCTIONS) };
+  return {
+    requests, samples: sampled, totalUsPerReq: total / requests,
+    // Async-context work per request, from every sample (not only the top functions).
+    context: { ctxframe: ctx.ctxframe / requests, node: ctx.node / requests },
+    packages: perRequest(packages, Infinity), functions: perRequest(functions, TOP_FUNCTIONS),
+  };
 }
 
 // The .cpuprofile of the service's main thread in dir, summarised; the directory is removed. Node
@@ -76,4 +97,4 @@ function readProfile(dir, window, requests) {
   }
 }
 
-module.exports = { packageOf, summarizeProfile, readProfile };
+module.exports = { packageOf, context, summarizeProfile, readProfile };

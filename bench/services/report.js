@@ -91,8 +91,15 @@ function profileDiff(builtin, register) {
       return { name, builtin: bv, register: rv, diff: rv - bv };
     }).sort((x, y) => Math.abs(y.diff) - Math.abs(x.diff));
   };
+  const contextOf = (list) => (list.every((p) => p.context) ? {
+    ctxframe: spread(list.map((p) => p.context.ctxframe)).median,
+    node: spread(list.map((p) => p.context.node)).median,
+  } : null);
+  const cb = contextOf(b);
+  const cr = contextOf(r);
   return {
     total: { builtin: spread(b.map((p) => p.totalUsPerReq)).median, register: spread(r.map((p) => p.totalUsPerReq)).median },
+    context: cb && cr ? { builtin: cb, register: cr } : null,
     packages: table('packages'),
     functions: table('functions').slice(0, 15),
   };
@@ -151,6 +158,33 @@ function readmeCaption(data) {
   ].join('\n');
 }
 
+// Profiled runs: per runtime and agent, the async-context work's self time per request (ctxframe's
+// own functions + Node's AsyncLocalStorage/AsyncContextFrame/async_hooks functions), built-in →
+// register, beside the whole profile's: how much of a difference in CPU the context accounts for.
+function contextTable(data) {
+  const rows = [];
+  for (const rt of data.runtimes) {
+    for (const row of rt.summary.rows) {
+      const p = row.profile;
+      if (!p || !p.context) continue;
+      const sum = (c) => c.ctxframe + c.node;
+      const b = sum(p.context.builtin);
+      const r = sum(p.context.register);
+      const sign = (x) => (x >= 0 ? `+${f2(x)}` : f2(x));
+      rows.push([short(rt), row.title, f2(b), `${f2(r)} (${f2(p.context.register.ctxframe)} + ${f2(p.context.register.node)})`,
+        sign(r - b), `${num(p.total.builtin)} → ${num(p.total.register)}`, sign(p.total.register - p.total.builtin)]);
+    }
+  }
+  if (!rows.length) return [];
+  return ['', '## Async-context work in the profiles', '',
+    'Self time per request, µs, in async-context code: ctxframe\'s own functions plus Node\'s AsyncLocalStorage, ' +
+    'AsyncContextFrame and async_hooks functions (on `carrier` runtimes register still runs on async_hooks), from every ' +
+    'sample of the measured window; beside it the whole profile\'s self time per request. Medians over the profiled ' +
+    'repetitions. A difference in CPU that the context column does not account for is work elsewhere in the process.',
+    '', mdTable(['runtime', 'agent', 'context, built-in', 'context, register (ctxframe + Node)', 'context, register − built-in',
+      'all self time, built-in → register', 'all, register − built-in'], rows)];
+}
+
 function markdown(data) {
   const m = data.meta;
   const out = [
@@ -170,6 +204,7 @@ function markdown(data) {
     'Median (min–max) of per-repetition ratios. ✓ meets the goal (≤ 0.9 for an agent on a frame runtime, ≤ 1.02 otherwise), ✗ misses it, (✗) misses it by the median but its range includes it.',
     '',
     readmeTable(data),
+    ...contextTable(data),
   ];
   for (const rt of data.runtimes) {
     const s = rt.summary;

@@ -21,8 +21,9 @@
 //                         fell more than 5 % short of it)
 //   --profile             every service under V8's sampling profiler (--cpu-prof, 500 µs), cut
 //                         to the measured window; results.md then shows self time per request by
-//                         package and function, built-in vs register, per agent (profile.js). The
-//                         CPU numbers of a profiled run include the profiler: not the benchmark's
+//                         package and function, built-in vs register, per agent, and the
+//                         async-context work's share of it (profile.js). The CPU numbers of a
+//                         profiled run include the profiler: not the benchmark's
 //   --break               also run a deliberately broken variant (the service keeps the request
 //                         in a module variable instead of a storage); it must fail, and the run
 //                         fails if it was measured instead

@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { summarizeProfile, packageOf, readProfile } = require('../../bench/services/profile.js');
-const { summarizeRuntime, readmeCaption } = require('../../bench/services/report.js');
+const { summarizeRuntime, readmeCaption, markdown } = require('../../bench/services/report.js');
 const { fillReadme } = require('../../bench/lib/readme.js');
 const { running } = require('../support/postgres.js');
 const { parseArgs, variantsFor } = require('../../bench/services/run.js');
@@ -144,6 +144,19 @@ describe('bench:services harness', function () {
     assert.equal(s.totalUsPerReq, 150);
     assert.equal(s.functions['ctxframe: getStore frame.js:10'], 50);
     assert.throws(() => summarizeProfile(profile, { fromUs: 5000, toUs: 6000 }, 1), /no sample in the measured window/);
+    assert.deepEqual(s.context, { ctxframe: 50, node: 0 });
+    // Node's async-context modules count as context work; other Node modules do not.
+    const ctxNodes = [
+      ...nodes.slice(0, 2),
+      { id: 7, callFrame: { functionName: 'run', url: 'node:internal/async_local_storage/async_hooks', lineNumber: 1 } },
+      { id: 8, callFrame: { functionName: 'executionAsyncResource', url: 'node:internal/async_hooks', lineNumber: 1 } },
+      { id: 9, callFrame: { functionName: 'current', url: 'node:internal/async_context_frame', lineNumber: 1 } },
+      { id: 10, callFrame: { functionName: 'runInAsyncScope', url: 'node:async_hooks', lineNumber: 1 } },
+      { id: 11, callFrame: { functionName: 'listOnTimeout', url: 'node:internal/timers', lineNumber: 1 } },
+    ];
+    const c = summarizeProfile({ nodes: ctxNodes, startTime: 0, samples: [2, 7, 8, 9, 10, 11, 11], timeDeltas: [10, 10, 10, 10, 10, 10, 10] }, { fromUs: 0, toUs: 100 }, 1);
+    assert.deepEqual(c.context, { ctxframe: 10, node: 40 });
+    assert.equal(c.totalUsPerReq, 70);
     assert.equal(packageOf('node:internal/http', 'x'), 'node (internal JS)');
     assert.equal(packageOf(file('node_modules/a/node_modules/pino/lib/x.js'), 'f'), 'pino');
     assert.equal(packageOf(file('bench/services/service.js'), 'f'), 'service (bench)');
@@ -189,6 +202,23 @@ describe('bench:services harness', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("sets a profiled run's async-context work beside its whole self time, per agent", function () {
+    const profiled = (cpu, ctxframe, node, total) => ({ metrics: { 'cpu µs/req': cpu, 'req/s': 1000 }, backend: 'frame',
+      profile: { totalUsPerReq: total, context: { ctxframe, node }, packages: {}, functions: {} } });
+    const raw = { 'otel:builtin': [profiled(900, 0, 19.6, 846)], 'otel:register': [profiled(844, 4.7, 0.5, 796)] };
+    const rt = { label: 'Node 24.21.0', expected: 'frame' };
+    rt.summary = summarizeRuntime(rt, raw, [0.5]);
+    const meta = { command: 'x', date: '2026-12-06T10:00:00.000Z', machine: 'm', runner: 'v24', reps: 1, loadStart: [1, 1, 1], loadEnd: [1, 1, 1],
+      durationMs: 1000, profile: true, pinned: false, config: { warmupS: 1, windowRequests: 10, settleWindows: 0, durationS: 1, rate: null } };
+    const md = markdown({ meta, runtimes: [rt] });
+    assert.match(md, /## Async-context work in the profiles/);
+    assert.match(md, /\| 24\.21\.0 \(frame\) \| OpenTelemetry SDK \+ auto-instrumentations \| 19\.60 \| 5\.20 \(4\.70 \+ 0\.50\) \| -14\.40 \| 846 → 796 \| -50\.00 \|/);
+    // A run profiled before the context was summarised has no such table.
+    delete raw['otel:builtin'][0].profile.context;
+    rt.summary = summarizeRuntime(rt, raw, [0.5]);
+    assert.doesNotMatch(markdown({ meta, runtimes: [rt] }), /Async-context work/);
   });
 
   it('refuses a run in which the broken variant was measured, and bad options', function () {
