@@ -68,6 +68,12 @@ describe('core: memory', function () {
       const ours = await memoryCase('ctxframe', 'collected storages shed when a frame grows');
       assert.deepStrictEqual(ours, { collected: true, marked: true, grown: 2000, beforeShed: 2000, shed: 2, kept: 'K', late: 'L' });
     });
+
+    it('a frame of three storages sheds the one collected when a fourth runs in it', async function () {
+      const ours = await memoryCase('ctxframe', 'collected storage shed from a small frame');
+      assert.deepStrictEqual(ours, { collected: true, marked: true, grown: 6,
+        inRun: { length: 6, dead: false, stores: ['A', 'B', 'L'] } });
+    });
   }
 
   it('100,000 runs with distinct dropped storages: heap bounded (< +20 MB) and frames do not grow (< +5 MB per 200)', async function () {
