@@ -87,7 +87,11 @@ function entriesWithAt(entries, at, key, value, dropDisabled) {
     return other.live && !(dropDisabled && other.disabled) ? [key, value, other, entries[1]] : [key, value];
   }
   if (dropDisabled) return withKept(entries, key, value, true);
-  if (at === -1) return withAllAfter(entries, key, value) ?? withKept(entries, key, value, false);
+  if (at === -1) {
+    // Larger frames go straight to withKept(): scanning them here first cost a wider frame ~6%.
+    const grown = entries.length <= 8 ? withAllAfter(entries, key, value) : undefined;
+    return grown !== undefined ? grown : withKept(entries, key, value, false);
+  }
   const next = entries.slice();
   next[at + 1] = value;
   return next;
