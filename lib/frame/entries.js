@@ -54,7 +54,7 @@ function withKept(entries, key, value, dropDisabled) {
   return next;
 }
 
-// [key, value] followed by every pair of `entries` (3 to 5 storages, key's not among them), as a
+// [key, value] followed by every pair of `entries` (2 to 4 storages, key's not among them), as a
 // literal at its final size; undefined when a storage there is collected. withKept()'s push()
 // grows a [key, value] literal to about twenty slots, a second allocation and copy per run, and
 // the larger arrays bring scavenges sooner (measured with callgrind, a carrier run() and its
