@@ -6,19 +6,8 @@
 // value on `carrier`), read through test/support/internals.js. Counts, not timings.
 
 const assert = require('node:assert');
-const { executionAsyncResource } = require('node:async_hooks');
-const { AsyncLocalStorage, backend, continuation } = require('ctxframe');
-const { internal } = require('../support/internals.js');
-
-// [key, store, key, store, ...] of the current frame; [] when there is none.
-function currentEntries() {
-  if (backend === 'frame') {
-    const frame = continuation === 'js' ? internal('jsContinuation').current() :
-      internal('native').continuation.get();
-    return (frame && frame[internal('frame').kEntries]) || [];
-  }
-  return internal('carrierStore').carrier.read(executionAsyncResource()) || [];
-}
+const { AsyncLocalStorage, backend } = require('ctxframe');
+const { currentEntries } = require('../support/internals.js');
 
 function stores(entries) {
   const out = [];

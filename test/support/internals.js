@@ -1,6 +1,6 @@
 'use strict';
 // Owns: the one place tests reach inside ctxframe's lib/ (the native loader, the frame's keys
-// and entries, the carrier, the error-code registry). Everything else in the tests goes through the package's public names
+// and entries, the carrier, the error-code registry, the entries the running backend made current). Everything else in the tests goes through the package's public names
 // (`require('ctxframe')`, `require('ctxframe/register')`, ...). When a file under lib/ moves,
 // this table is the only test code that changes.
 //
@@ -9,6 +9,7 @@
 //   internal('native', '/tmp/copy')    // ... of a copy of the package (fallback tests)
 
 const path = require('node:path');
+const { executionAsyncResource } = require('node:async_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -32,4 +33,16 @@ function internal(name, root = ROOT) {
   return require(internalPath(name, root));
 }
 
-module.exports = { internal, internalPath };
+// [key, store, key, store, ...] that ctxframe's running backend made current (the frame in the
+// continuation on `frame`, the carrier's value on `carrier`); [] when there is none.
+function currentEntries() {
+  const { backend, continuation } = require('ctxframe');
+  if (backend === 'frame') {
+    const frame = continuation === 'js' ? internal('jsContinuation').current() :
+      internal('native').continuation.get();
+    return (frame && frame[internal('frame').kEntries]) || [];
+  }
+  return internal('carrierStore').carrier.read(executionAsyncResource()) || [];
+}
+
+module.exports = { internal, internalPath, currentEntries };
