@@ -97,4 +97,4 @@ function readProfile(dir, window, requests) {
   }
 }
 
-module.exports = { packageOf, context, summarizeProfile, readProfile };
+module.exports = { packageOf, summarizeProfile, readProfile };
