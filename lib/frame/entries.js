@@ -58,8 +58,8 @@ function withKept(entries, key, value, dropDisabled) {
 // literal at its final size; undefined when a storage there is collected. withKept()'s push()
 // grows a [key, value] literal to about twenty slots, a second allocation and copy per run, and
 // the larger arrays bring scavenges sooner (measured with callgrind, a carrier run() and its
-// callback inside a callback, in a frame of three other storages: 1,644 -> 1,355 instructions on
-// Node 22, 1,681 -> 1,395 on Node 20; the built-in's own run() there: 1,442 and 1,500).
+// callback inside a callback, in a frame of three other storages: 1,644 -> 1,353 instructions on
+// Node 22, 1,681 -> 1,393 on Node 20; the built-in's own run() there: 1,442 and 1,500).
 function withAllAfter(entries, key, value) {
   const n = entries.length;
   for (let i = 0; i < n; i += 2) {
